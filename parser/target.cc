@@ -1,0 +1,351 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "parser/target.h"
+
+#include <algorithm>
+#include <cstdint>
+#include <string>
+#include <variant>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
+#include "re2/re2.h"
+
+namespace sshproxy::parser {
+namespace {
+
+// Quotes untrusted text for an error message: one line, printable.
+std::string Quote(absl::string_view text) {
+  return absl::StrCat("\"", absl::CHexEscape(text), "\"");
+}
+
+absl::Status Invalid(absl::string_view what, absl::string_view text,
+                     absl::string_view why) {
+  return absl::InvalidArgumentError(absl::StrCat(what, " ", Quote(text), ": ",
+                                                 why));
+}
+
+bool IsDigit(char c) { return c >= '0' && c <= '9'; }
+
+// What a number means, for its error messages and limits.
+struct NumberSpec {
+  absl::string_view what;      // "vsock CID", "port"
+  bool allow_hex;              // 0x / 0X accepted
+  absl::string_view wildcard;  // the name of 0xffffffff
+};
+
+constexpr NumberSpec kCidSpec = {"vsock CID", true, "VMADDR_CID_ANY"};
+constexpr NumberSpec kPortSpec = {"port", false, "VMADDR_PORT_ANY"};
+
+// Parses a number with nothing around it. absl::SimpleAtoi would accept
+// whitespace and signs, and strtoul's base 0 reads "010" as octal; so the
+// characters are checked first and the digits summed here.
+absl::StatusOr<uint32_t> ParseNumber(const NumberSpec& spec,
+                                     absl::string_view text) {
+  if (text.empty()) return Invalid(spec.what, text, "is empty");
+  for (char c : text) {
+    if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
+      return Invalid(spec.what, text, "whitespace is not allowed");
+    }
+  }
+  if (text[0] == '+' || text[0] == '-') {
+    return Invalid(spec.what, text, "signs are not allowed");
+  }
+  if (text == "any") {
+    return Invalid(spec.what, text,
+                   absl::StrCat(spec.wildcard, " is a wildcard, not an address"));
+  }
+
+  int base = 10;
+  absl::string_view digits = text;
+  if (spec.allow_hex && (absl::StartsWith(text, "0x") ||
+                         absl::StartsWith(text, "0X"))) {
+    base = 16;
+    digits.remove_prefix(2);
+    if (digits.empty()) {
+      return Invalid(spec.what, text, "no hexadecimal digits after \"0x\"");
+    }
+  }
+
+  uint64_t value = 0;
+  bool too_large = false;
+  for (char c : digits) {
+    int digit;
+    if (IsDigit(c)) {
+      digit = c - '0';
+    } else if (base == 16 && absl::ascii_isxdigit(static_cast<unsigned char>(c))) {
+      digit = absl::ascii_tolower(static_cast<unsigned char>(c)) - 'a' + 10;
+    } else if (base == 16) {
+      return Invalid(spec.what, text, "not a hexadecimal number");
+    } else {
+      return Invalid(spec.what, text,
+                     spec.allow_hex
+                         ? "not a number (decimal, 0x-hexadecimal or one of "
+                           "hypervisor, local, host)"
+                         : "not a decimal number");
+    }
+    value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(digit);
+    // Stop before uint64_t could overflow; the exact value no longer matters.
+    if (value > 0xffffffffull) {
+      too_large = true;
+      value = 0xffffffffull + 1;
+    }
+  }
+
+  if (base == 10 && digits.size() > 1 && digits[0] == '0') {
+    // systemd parses with base 0, so "010" is 8 there; nobody means that.
+    bool octal = digits.find_first_of("89") == absl::string_view::npos;
+    uint64_t octal_value = 0;
+    for (char c : digits) octal_value = octal_value * 8 + (c - '0');
+    if (spec.allow_hex && octal && !too_large && octal_value <= kMaxVsockNumber) {
+      return Invalid(spec.what, text,
+                     absl::StrCat("leading zeros are ambiguous (octal?); write ",
+                                  octal_value, " or 0x",
+                                  absl::Hex(octal_value)));
+    }
+    absl::string_view trimmed =
+        digits.substr(std::min(digits.find_first_not_of('0'), digits.size() - 1));
+    return Invalid(spec.what, text,
+                   absl::StrCat("leading zeros are not allowed; write ", trimmed));
+  }
+  if (too_large) {
+    return Invalid(spec.what, text,
+                   absl::StrCat("out of range (0 to ", kMaxVsockNumber, ")"));
+  }
+  if (value == 0xffffffffull) {
+    return Invalid(spec.what, text,
+                   absl::StrCat(spec.wildcard, " (4294967295) is a wildcard, "
+                                               "not an address"));
+  }
+  return static_cast<uint32_t>(value);
+}
+
+absl::StatusOr<uint32_t> ParseCid(absl::string_view text) {
+  // The names systemd's vsock_parse_cid() knows (VMADDR_CID_HYPERVISOR, _LOCAL,
+  // _HOST).
+  if (text == "hypervisor") return 0;
+  if (text == "local") return 1;
+  if (text == "host") return 2;
+  return ParseNumber(kCidSpec, text);
+}
+
+// unix/ and vsock-mux/ paths: as given from "/" or "./", else rooted at "/".
+absl::StatusOr<std::string> ParsePath(absl::string_view prefix,
+                                      absl::string_view rest) {
+  if (rest.empty()) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        prefix, " path is empty; write ", prefix, "/PATH, e.g. ", prefix,
+        "/run/vm.sock"));
+  }
+  if (absl::StartsWith(rest, "/") || absl::StartsWith(rest, "./")) {
+    return std::string(rest);
+  }
+  return absl::StrCat("/", rest);
+}
+
+// A machine name as systemd-machined accepts it: a host name of dot-separated
+// labels of letters, digits, "-" and "_", at most 64 characters (HOST_NAME_MAX).
+absl::StatusOr<std::string> ParseMachineName(absl::string_view name) {
+  static const RE2* const kHostName =
+      new RE2(R"([A-Za-z0-9_-]+(\.[A-Za-z0-9_-]+)*)");
+  if (name.empty()) {
+    return absl::InvalidArgumentError(
+        "machine name is empty; write machine/NAME, as machinectl lists it");
+  }
+  if (name.size() > 64) {
+    return Invalid("machine name", name, "longer than 64 characters");
+  }
+  // Debian's RE2 (2022) takes its own StringPiece, not absl::string_view.
+  if (!RE2::FullMatch(re2::StringPiece(name.data(), name.size()), *kHostName)) {
+    return Invalid("machine name", name,
+                   "not a valid machine name (letters, digits, \"-\" and \"_\", "
+                   "in labels joined by single dots)");
+  }
+  return std::string(name);
+}
+
+enum class Prefix { kUnix, kVsock, kVsockMux, kMachine };
+
+struct PrefixName {
+  absl::string_view name;
+  Prefix prefix;
+};
+
+constexpr PrefixName kPrefixes[] = {
+    {"unix", Prefix::kUnix},
+    {"vsock", Prefix::kVsock},
+    {"vsock-mux", Prefix::kVsockMux},
+    {"machine", Prefix::kMachine},
+};
+
+constexpr absl::string_view kGrammar =
+    "expected unix/PATH, vsock/CID, vsock-mux/PATH, machine/NAME or .host";
+
+absl::Status UnknownHost(absl::string_view host) {
+  for (const PrefixName& p : kPrefixes) {
+    // Catch "unix:..." and "UNIX/..." with a precise hint.
+    if (host.size() > p.name.size() &&
+        absl::StartsWithIgnoreCase(host, p.name)) {
+      char sep = host[p.name.size()];
+      if (sep == '/' || sep == '%') {
+        return Invalid("host", host,
+                       absl::StrCat("prefixes are lowercase: write ", p.name,
+                                    absl::string_view(&sep, 1), "..."));
+      }
+    }
+    if (host == p.name || (absl::StartsWith(host, p.name) &&
+                           host.size() > p.name.size() &&
+                           host[p.name.size()] != '-')) {
+      return Invalid("host", host,
+                     absl::StrCat("expected \"/\" or \"%\" after \"", p.name,
+                                  "\""));
+    }
+  }
+  return Invalid("host", host, kGrammar);
+}
+
+}  // namespace
+
+bool operator==(const UnixSocket& a, const UnixSocket& b) {
+  return a.path == b.path;
+}
+bool operator==(const Vsock& a, const Vsock& b) {
+  return a.cid == b.cid && a.port == b.port;
+}
+bool operator==(const VsockMux& a, const VsockMux& b) {
+  return a.path == b.path && a.port == b.port;
+}
+bool operator==(const Machine& a, const Machine& b) {
+  return a.name == b.name && a.port == b.port;
+}
+bool operator==(const LocalHost&, const LocalHost&) { return true; }
+bool operator!=(const UnixSocket& a, const UnixSocket& b) { return !(a == b); }
+bool operator!=(const Vsock& a, const Vsock& b) { return !(a == b); }
+bool operator!=(const VsockMux& a, const VsockMux& b) { return !(a == b); }
+bool operator!=(const Machine& a, const Machine& b) { return !(a == b); }
+bool operator!=(const LocalHost& a, const LocalHost& b) { return !(a == b); }
+
+absl::StatusOr<Target> ParseTarget(absl::string_view host,
+                                   absl::string_view port) {
+  if (host.find('\0') != absl::string_view::npos) {
+    return Invalid("host", host, "contains a NUL byte");
+  }
+  if (host == ".host") return LocalHost{};
+
+  const PrefixName* match = nullptr;
+  absl::string_view rest;
+  for (const PrefixName& p : kPrefixes) {
+    if (host.size() > p.name.size() && absl::StartsWith(host, p.name) &&
+        (host[p.name.size()] == '/' || host[p.name.size()] == '%')) {
+      match = &p;
+      rest = host.substr(p.name.size() + 1);
+    }
+  }
+  if (match == nullptr) return UnknownHost(host);
+
+  auto parse_port = [port]() { return ParseNumber(kPortSpec, port); };
+  switch (match->prefix) {
+    case Prefix::kUnix: {
+      absl::StatusOr<std::string> path = ParsePath("unix", rest);
+      if (!path.ok()) return path.status();
+      return UnixSocket{*std::move(path)};
+    }
+    case Prefix::kVsock: {
+      absl::StatusOr<uint32_t> cid = ParseCid(rest);
+      if (!cid.ok()) return cid.status();
+      absl::StatusOr<uint32_t> p = parse_port();
+      if (!p.ok()) return p.status();
+      return Vsock{*cid, *p};
+    }
+    case Prefix::kVsockMux: {
+      absl::StatusOr<std::string> path = ParsePath("vsock-mux", rest);
+      if (!path.ok()) return path.status();
+      absl::StatusOr<uint32_t> p = parse_port();
+      if (!p.ok()) return p.status();
+      return VsockMux{*std::move(path), *p};
+    }
+    case Prefix::kMachine: {
+      if (rest == ".host") return LocalHost{};
+      absl::StatusOr<std::string> name = ParseMachineName(rest);
+      if (!name.ok()) return name.status();
+      absl::StatusOr<uint32_t> p = parse_port();
+      if (!p.ok()) return p.status();
+      return Machine{*std::move(name), *p};
+    }
+  }
+  return absl::InternalError("unreachable prefix");
+}
+
+namespace {
+
+// The inverse of ParsePath: "unix/run/x" when that reads back as "/run/x",
+// else the path after an explicit separator ("unix///x", "unix/./x").
+std::string FormatPath(absl::string_view prefix, absl::string_view path) {
+  if (path.size() > 1 && path[0] == '/' && path[1] != '/') {
+    return absl::StrCat(prefix, path);
+  }
+  return absl::StrCat(prefix, "/", path);
+}
+
+template <class... Fs>
+struct Overloaded : Fs... {
+  using Fs::operator()...;
+};
+template <class... Fs>
+Overloaded(Fs...) -> Overloaded<Fs...>;
+
+}  // namespace
+
+std::string FormatTarget(const Target& target) {
+  return std::visit(
+      Overloaded{
+          [](const UnixSocket& t) { return FormatPath("unix", t.path); },
+          [](const Vsock& t) { return absl::StrCat("vsock/", t.cid); },
+          [](const VsockMux& t) { return FormatPath("vsock-mux", t.path); },
+          [](const Machine& t) { return absl::StrCat("machine/", t.name); },
+          [](const LocalHost&) { return std::string(".host"); },
+      },
+      target);
+}
+
+std::string FormatPort(const Target& target) {
+  return std::visit(
+      Overloaded{
+          [](const UnixSocket&) { return std::string(); },
+          [](const Vsock& t) { return absl::StrCat(t.port); },
+          [](const VsockMux& t) { return absl::StrCat(t.port); },
+          [](const Machine& t) { return absl::StrCat(t.port); },
+          [](const LocalHost&) { return std::string(); },
+      },
+      target);
+}
+
+std::string DescribeTarget(const Target& target) {
+  return std::visit(
+      Overloaded{
+          [](const UnixSocket& t) {
+            return absl::StrCat("unix ", absl::CHexEscape(t.path));
+          },
+          [](const Vsock& t) {
+            return absl::StrCat("vsock cid=", t.cid, " port=", t.port);
+          },
+          [](const VsockMux& t) {
+            return absl::StrCat("vsock-mux ", absl::CHexEscape(t.path),
+                                " port=", t.port);
+          },
+          [](const Machine& t) {
+            return absl::StrCat("machine ", t.name, " port=", t.port);
+          },
+          [](const LocalHost&) {
+            return absl::StrCat("local host ", kLocalHostSocket);
+          },
+      },
+      target);
+}
+
+}  // namespace sshproxy::parser
