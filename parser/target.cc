@@ -284,9 +284,12 @@ absl::StatusOr<Target> ParseTarget(absl::string_view host,
 namespace {
 
 // The inverse of ParsePath: "unix/run/x" when that reads back as "/run/x",
-// else the path after an explicit separator ("unix///x", "unix/./x").
+// else the path after an explicit separator ("unix///x", "unix/./x",
+// "unix//./x"; the last is /./x, where "unix/./x" would be ./x).
 std::string FormatPath(absl::string_view prefix, absl::string_view path) {
-  if (path.size() > 1 && path[0] == '/' && path[1] != '/') {
+  absl::string_view rest = path.substr(std::min<size_t>(1, path.size()));
+  if (absl::StartsWith(path, "/") && !rest.empty() &&
+      !absl::StartsWith(rest, "/") && !absl::StartsWith(rest, "./")) {
     return absl::StrCat(prefix, path);
   }
   return absl::StrCat(prefix, "/", path);

@@ -28,6 +28,9 @@ TEST(ParseTargetTest, Accepts) {
       {"unix///run/vm.sock", "22", UnixSocket{"//run/vm.sock"},
        "unix///run/vm.sock"},
       {"unix/./vm.sock", "22", UnixSocket{"./vm.sock"}, "unix/./vm.sock"},
+      // Found by the fuzzer: /./ must not be formatted as unix/./
+      {"unix//./", "22", UnixSocket{"/./"}, "unix//./"},
+      {"unix//./x", "22", UnixSocket{"/./x"}, "unix//./x"},
       {"unix/vm.sock", "22", UnixSocket{"/vm.sock"}, "unix/vm.sock"},
       {"unix//", "22", UnixSocket{"/"}, "unix//"},
       {"unix%run/VM.sock", "22", UnixSocket{"/run/VM.sock"}, "unix/run/VM.sock"},
