@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything that building, testing, fuzzing and the demo need, on
+# Debian 12, as root, from Debian's archive only. Idempotent: when every
+# package is already there it changes nothing and takes a second.
+set -euo pipefail
+
+packages=(
+  # Build: Debian's Bazel and the rule repositories it would otherwise fetch.
+  bazel-bootstrap bazel-rules-java bazel-platforms
+  # Compiler with sanitizers and libFuzzer (-fsanitize=fuzzer needs the rt).
+  clang-14 libclang-rt-14-dev pkg-config
+  # Libraries, static archives included.
+  libabsl-dev libre2-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  # Real peers for the end-to-end tests and the demo.
+  openssh-client openssh-server systemd socat netcat-openbsd strace
+  # Test helpers (fake multiplexer and machined) and CI bookkeeping.
+  python3 ca-certificates git
+)
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "ci/setup.sh: must run as root (it installs packages with apt-get)" >&2
+  exit 1
+fi
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+    missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  echo "ci/setup.sh: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# sshd -i (one sshd per connection, as the tests run it) refuses to start
+# without its privilege-separation directory, which only the sshd service
+# unit would create.
+mkdir -p /run/sshd
+chmod 0755 /run/sshd

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# All the tests: what CI runs (.ci/run) and what the README tells you to run.
+#
+#   ci/test.sh            set up (as root), then every stage below
+#
+# Stages: bazel test //... plain, under ASan and under UBSan; the example
+# consumer workspace; ci/fuzz.sh 30. The last line is "N passed, N failed"
+# over every test case of every stage; the exit code is non-zero on any
+# failure.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+
+ci/setup.sh || { echo "ci/test.sh: ci/setup.sh failed" >&2; echo "0 passed, 1 failed"; exit 1; }
+
+passed=0
+failed=0
+logdir=$(mktemp -d /tmp/ssh-socket-proxy-ci.XXXXXX)
+trap 'rm -rf "$logdir"' EXIT
+
+# record STAGE PASSED FAILED
+record() {
+  echo "== $1: $2 passed, $3 failed" >&2
+  passed=$((passed + $2))
+  failed=$((failed + $3))
+}
+
+bazel_stage() {
+  local stage=$1; shift
+  local log="$logdir/$stage.log"
+  echo "== $stage: bazel test $* //..." >&2
+  bazel test "$@" --test_summary=short //... 2>&1 | tee "$log" >&2
+  local rc=${PIPESTATUS[0]}
+  local counts
+  counts=$(python3 ci/count_tests.py "$log" "$(bazel info "$@" bazel-testlogs 2>/dev/null)")
+  set -- $counts
+  local p=$1 f=$2
+  # A build failure or crash that left no summary line still fails the stage.
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  record "$stage" "$p" "$f"
+}
+
+bazel_stage default
+bazel_stage asan --config=asan
+bazel_stage ubsan --config=ubsan
+
+# Another Bazel project that reuses //parser through local_repository.
+echo "== consumer: testdata/consumer" >&2
+consumer_out=$(cd testdata/consumer && bazel run //:describe -- vsock/0x10 22 2>"$logdir/consumer.log")
+(cd testdata/consumer && bazel shutdown >/dev/null 2>&1)
+if [ "$consumer_out" = "vsock cid=16 port=22" ]; then
+  record consumer 1 0
+else
+  tail -20 "$logdir/consumer.log" >&2
+  echo "consumer printed '$consumer_out', want 'vsock cid=16 port=22'" >&2
+  record consumer 0 1
+fi
+
+# Every fuzz target for 30 seconds.
+fuzz_out=$(ci/fuzz.sh 30 | tee /dev/stderr | tail -n 1)
+if [[ "$fuzz_out" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  record fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+else
+  record fuzz 0 1
+fi
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
