@@ -1,0 +1,164 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "net/connect.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <linux/vm_sockets.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+
+#include <algorithm>
+#include <cstring>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/str_cat.h"
+
+namespace sshproxy::net {
+namespace {
+
+// How long to wait before trying again when a non-blocking AF_UNIX connect
+// says EAGAIN (the listener's backlog is full; poll cannot wait for that).
+constexpr absl::Duration kBacklogRetry = absl::Milliseconds(10);
+
+int PollTimeoutMs(absl::Time deadline, absl::Time now) {
+  if (deadline == absl::InfiniteFuture()) return -1;
+  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(deadline - now, absl::Milliseconds(1)));
+  return static_cast<int>(std::clamp<int64_t>(ms, 0, 1 << 30));
+}
+
+absl::Status TimedOut(absl::string_view what, absl::Duration timeout) {
+  return absl::DeadlineExceededError(
+      absl::StrCat(what, ": no answer within ", absl::FormatDuration(timeout)));
+}
+
+// Waits for a connect in progress (EINPROGRESS, or EINTR on a blocking
+// socket, where the kernel goes on connecting) and returns its result.
+absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
+                          absl::Time deadline, absl::Duration timeout) {
+  for (;;) {
+    pollfd p = {fd, POLLOUT, 0};
+    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
+    if (!r.ok()) {
+      if (r.error == EINTR) continue;
+      return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
+    }
+    if (r.value == 0) return TimedOut(what, timeout);
+    break;
+  }
+  int error = 0;
+  socklen_t len = sizeof(error);
+  SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
+  if (!r.ok()) return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": SO_ERROR"));
+  if (error != 0) return absl::ErrnoToStatus(error, what);
+  return absl::OkStatus();
+}
+
+// socket() + connect() with the timeout policy of `options`. The result is
+// blocking, whatever was needed to get there.
+absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
+                                       const sockaddr* addr, socklen_t len,
+                                       absl::string_view what,
+                                       const ConnectOptions& options) {
+  const bool bounded = options.timeout != absl::InfiniteDuration();
+  const absl::Time deadline =
+      bounded ? sys.Now() + options.timeout : absl::InfiniteFuture();
+  SyscallResult<int> s = sys.Socket(
+      domain, SOCK_STREAM | SOCK_CLOEXEC | (bounded ? SOCK_NONBLOCK : 0), 0);
+  if (!s.ok()) {
+    return absl::ErrnoToStatus(
+        s.error, absl::StrCat("socket(", domain == AF_VSOCK ? "AF_VSOCK" : "AF_UNIX",
+                              ") for ", what));
+  }
+  UniqueFd fd(sys, s.value);
+
+  for (;;) {
+    SyscallResult<int> c = sys.Connect(fd.get(), addr, len);
+    if (c.ok()) break;
+    if (c.error == EINPROGRESS || c.error == EINTR) {
+      absl::Status done = AwaitConnect(sys, fd.get(), what, deadline, options.timeout);
+      if (!done.ok()) return done;
+      break;
+    }
+    if (c.error == EAGAIN && bounded) {
+      if (sys.Now() + kBacklogRetry > deadline) return TimedOut(what, options.timeout);
+      sys.Poll(nullptr, 0, static_cast<int>(absl::ToInt64Milliseconds(kBacklogRetry)));
+      continue;
+    }
+    return absl::ErrnoToStatus(c.error, what);
+  }
+
+  if (bounded) {
+    // Hand over a blocking socket, as an unbounded connect would have made.
+    SyscallResult<int> flags = sys.Fcntl(fd.get(), F_GETFL, 0);
+    if (flags.ok()) flags = sys.Fcntl(fd.get(), F_SETFL, flags.value & ~O_NONBLOCK);
+    if (!flags.ok()) {
+      return absl::ErrnoToStatus(flags.error,
+                                 absl::StrCat(what, ": clearing O_NONBLOCK"));
+    }
+  }
+  return fd;
+}
+
+}  // namespace
+
+std::string UnixAddressName(absl::string_view path) {
+  return absl::StrCat("unix:", absl::CHexEscape(path));
+}
+
+std::string VsockAddressName(uint32_t cid, uint32_t port) {
+  return absl::StrCat("vsock:", cid, ":", port);
+}
+
+absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
+                                     const ConnectOptions& options) {
+  const std::string what = absl::StrCat("connect ", UnixAddressName(path));
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  if (path.size() < sizeof(addr.sun_path)) {
+    std::memcpy(addr.sun_path, path.data(), path.size());
+    return ConnectStream(sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
+                         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
+                                                path.size() + 1),
+                         what, options);
+  }
+
+  // Too long for sun_path (108 bytes with the NUL). An O_PATH descriptor of
+  // the socket file stands for it under /proc/self/fd, whose name is short.
+  const std::string owned(path);
+  SyscallResult<int> o = sys.Open(owned.c_str(), O_PATH | O_CLOEXEC);
+  if (!o.ok()) return absl::ErrnoToStatus(o.error, what);
+  UniqueFd anchor(sys, o.value);
+  const std::string proc = absl::StrCat("/proc/self/fd/", anchor.get());
+  std::memcpy(addr.sun_path, proc.data(), proc.size());
+  absl::StatusOr<UniqueFd> fd = ConnectStream(
+      sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + proc.size() + 1),
+      what, options);
+  if (!fd.ok() && absl::IsNotFound(fd.status())) {
+    // The file was there a moment ago (open succeeded), so ENOENT here means
+    // the /proc indirection itself is missing.
+    return absl::NotFoundError(absl::StrCat(
+        fd.status().message(), " (through ", proc,
+        " because the path is longer than sun_path; is /proc mounted?)"));
+  }
+  return fd;
+}
+
+absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,
+                                      uint32_t port,
+                                      const ConnectOptions& options) {
+  sockaddr_vm addr = {};
+  addr.svm_family = AF_VSOCK;
+  addr.svm_cid = cid;
+  addr.svm_port = port;
+  return ConnectStream(sys, AF_VSOCK, reinterpret_cast<const sockaddr*>(&addr),
+                       sizeof(addr),
+                       absl::StrCat("connect ", VsockAddressName(cid, port)),
+                       options);
+}
+
+}  // namespace sshproxy::net

@@ -1,0 +1,45 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// Connectors: each returns a connected, blocking SOCK_STREAM socket with
+// FD_CLOEXEC set, or an error that names the address and the errno text, e.g.
+//   connect unix:/run/vm.sock: No such file or directory
+
+#ifndef SSHPROXY_NET_CONNECT_H_
+#define SSHPROXY_NET_CONNECT_H_
+
+#include <cstdint>
+#include <string>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "net/syscalls.h"
+#include "net/unique_fd.h"
+
+namespace sshproxy::net {
+
+struct ConnectOptions {
+  // Bound on one connect; InfiniteDuration leaves it to the kernel. A finite
+  // timeout connects non-blocking and waits with poll().
+  absl::Duration timeout = absl::InfiniteDuration();
+};
+
+// Connects to the AF_UNIX stream socket at `path`. Paths too long for
+// sockaddr_un's sun_path are opened with O_PATH and connected to through
+// /proc/self/fd/N, so any path the file system accepts works.
+absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
+                                     const ConnectOptions& options);
+
+// Connects to AF_VSOCK `cid`:`port`.
+absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,
+                                      uint32_t port,
+                                      const ConnectOptions& options);
+
+// Returns "unix:/run/x.sock" (C-escaped) and "vsock:4711:22": how errors and
+// verbose lines name an address.
+std::string UnixAddressName(absl::string_view path);
+std::string VsockAddressName(uint32_t cid, uint32_t port);
+
+}  // namespace sshproxy::net
+
+#endif  // SSHPROXY_NET_CONNECT_H_

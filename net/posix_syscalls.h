@@ -1,0 +1,34 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#ifndef SSHPROXY_NET_POSIX_SYSCALLS_H_
+#define SSHPROXY_NET_POSIX_SYSCALLS_H_
+
+#include "net/syscalls.h"
+
+namespace sshproxy::net {
+
+// The kernel. Each method makes exactly its system call and nothing else.
+class PosixSyscalls final : public Syscalls {
+ public:
+  SyscallResult<int> Socket(int domain, int type, int protocol) override;
+  SyscallResult<int> Connect(int fd, const sockaddr* addr,
+                             socklen_t len) override;
+  SyscallResult<int> Open(const char* path, int flags) override;
+  SyscallResult<int> Close(int fd) override;
+  SyscallResult<ssize_t> SendMsg(int fd, const msghdr* msg, int flags) override;
+  SyscallResult<ssize_t> Recv(int fd, void* buf, size_t len,
+                              int flags) override;
+  SyscallResult<ssize_t> Read(int fd, void* buf, size_t len) override;
+  SyscallResult<ssize_t> Write(int fd, const void* buf, size_t len) override;
+  SyscallResult<int> Poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
+  SyscallResult<int> GetSockOpt(int fd, int level, int name, void* value,
+                                socklen_t* len) override;
+  SyscallResult<int> Fstat(int fd, struct stat* st) override;
+  SyscallResult<int> Fcntl(int fd, int cmd, int arg) override;
+  SyscallResult<int> Shutdown(int fd, int how) override;
+  absl::Time Now() override;
+};
+
+}  // namespace sshproxy::net
+
+#endif  // SSHPROXY_NET_POSIX_SYSCALLS_H_
