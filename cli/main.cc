@@ -1,0 +1,55 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// ssh-socket-proxy: see `ssh-socket-proxy --help` and ssh-socket-proxy(1).
+// Parses the command line, runs on the real kernel, maps the result to the
+// exit code. stdout belongs to ssh: everything printed goes to stderr.
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "cli/options.h"
+#include "cli/run.h"
+#include "net/posix_syscalls.h"
+
+namespace {
+
+void PrintLine(absl::string_view line) {
+  std::fprintf(stderr, "%.*s\n", static_cast<int>(line.size()), line.data());
+}
+
+void DebugLine(absl::string_view line) {
+  std::fprintf(stderr, "ssh-socket-proxy: debug: %.*s\n",
+               static_cast<int>(line.size()), line.data());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using namespace sshproxy::cli;
+  absl::StatusOr<Options> options = ParseOptions(
+      std::vector<std::string>(argv + 1, argv + argc), std::getenv(kLocalSocketEnv));
+  if (!options.ok()) {
+    PrintLine(ErrorLine(options.status()));
+    return kExitUsage;
+  }
+  switch (options->action) {
+    case Options::Action::kHelp:
+      std::fputs(UsageText().c_str(), stderr);
+      return kExitOk;
+    case Options::Action::kVersion:
+      PrintLine(VersionText());
+      return kExitOk;
+    default:
+      break;
+  }
+  sshproxy::net::PosixSyscalls sys;
+  Io io;
+  io.print = PrintLine;
+  if (options->verbose) io.debug = DebugLine;
+  absl::Status status = Run(sys, *options, io);
+  if (!status.ok()) PrintLine(ErrorLine(status));
+  return ExitCode(status);
+}

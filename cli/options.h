@@ -1,0 +1,63 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// The command line: ssh-socket-proxy [OPTIONS] HOST [PORT [ORIGINAL_HOST]].
+// Hand-parsed: Abseil's flags library would print help to stdout (which
+// belongs to ssh) and registers every flag at start-up, which the hand-over
+// latency pays on every ssh invocation.
+
+#ifndef SSHPROXY_CLI_OPTIONS_H_
+#define SSHPROXY_CLI_OPTIONS_H_
+
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/time/time.h"
+
+namespace sshproxy::cli {
+
+// Exit codes, documented in --help and ssh-socket-proxy(1).
+inline constexpr int kExitOk = 0;       // handed over (or --help, --dry-run)
+inline constexpr int kExitFailure = 1;  // could not connect or hand over
+inline constexpr int kExitUsage = 2;    // bad option or host string
+
+// Environment variable that overrides the local host's socket (.host).
+inline constexpr char kLocalSocketEnv[] = "SSH_SOCKET_PROXY_LOCAL_SOCKET";
+
+struct Options {
+  enum class Action { kConnect, kDryRun, kHelp, kVersion };
+  Action action = Action::kConnect;
+  bool verbose = false;
+
+  // The host string to parse: HOST, or ORIGINAL_HOST when that is HOST with
+  // its case intact (see ParseOptions).
+  std::string host;
+  std::string port = "22";
+
+  // Bound on each connect; infinite: the kernel's own.
+  absl::Duration connect_timeout = absl::InfiniteDuration();
+  // The socket of `.host`.
+  std::string local_socket;
+};
+
+// Parses argv. `local_socket_env` is the value of SSH_SOCKET_PROXY_LOCAL_SOCKET
+// (nullptr if unset); --local-socket wins over it.
+//
+// ssh lowercases a host name that contains "/" before it expands %h, so
+// unix/run/VM.sock arrives as unix/run/vm.sock; %n is the name as typed.
+// When ORIGINAL_HOST equals HOST ignoring ASCII case, ORIGINAL_HOST is used;
+// when it differs (a HostName alias), HOST is.
+//
+// Returns InvalidArgumentError with a one-line message on bad usage.
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
+                                     const char* local_socket_env);
+
+// The --help text (for stderr).
+std::string UsageText();
+
+// "ssh-socket-proxy 0.1.0".
+std::string VersionText();
+
+}  // namespace sshproxy::cli
+
+#endif  // SSHPROXY_CLI_OPTIONS_H_

@@ -1,0 +1,112 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "cli/options.h"
+
+#include <string>
+#include <vector>
+
+#include "gtest/gtest.h"
+
+namespace sshproxy::cli {
+namespace {
+
+absl::StatusOr<Options> Parse(std::vector<std::string> args,
+                              const char* env = nullptr) {
+  return ParseOptions(args, env);
+}
+
+TEST(OptionsTest, PositionalArguments) {
+  absl::StatusOr<Options> o = Parse({"unix/run/vm.sock"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->host, "unix/run/vm.sock");
+  EXPECT_EQ(o->port, "22");
+  EXPECT_EQ(o->action, Options::Action::kConnect);
+  EXPECT_EQ(o->local_socket, "/run/ssh-unix-local/socket");
+  EXPECT_EQ(o->connect_timeout, absl::InfiniteDuration());
+
+  o = Parse({"vsock/3", "2222"});
+  ASSERT_TRUE(o.ok());
+  EXPECT_EQ(o->port, "2222");
+}
+
+TEST(OptionsTest, OriginalHostRestoresCaseOnly) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* want;
+  } cases[] = {
+      // ssh lowered %h; %n has the case the user typed.
+      {{"unix/run/vm.sock", "22", "unix/run/VM.sock"}, "unix/run/VM.sock"},
+      // A HostName alias: %n is the alias, %h the real target.
+      {{"unix/run/vm.sock", "22", "myvm"}, "unix/run/vm.sock"},
+      {{"unix/run/vm.sock", "22", "unix/run/vm.sockX"}, "unix/run/vm.sock"},
+      {{"vsock%3", "22", "VSOCK%3"}, "VSOCK%3"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Options> o = Parse(c.args);
+    ASSERT_TRUE(o.ok()) << o.status();
+    EXPECT_EQ(o->host, c.want);
+  }
+}
+
+TEST(OptionsTest, Flags) {
+  absl::StatusOr<Options> o =
+      Parse({"-v", "--dry-run", "--connect-timeout=1.5s", "--local-socket",
+             "/tmp/l.sock", ".host"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_TRUE(o->verbose);
+  EXPECT_EQ(o->action, Options::Action::kDryRun);
+  EXPECT_EQ(o->connect_timeout, absl::Milliseconds(1500));
+  EXPECT_EQ(o->local_socket, "/tmp/l.sock");
+
+  o = Parse({"--connect-timeout", "10", "-n", "x"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->connect_timeout, absl::Seconds(10));
+
+  o = Parse({"--", "-weird-host"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->host, "-weird-host");
+
+  EXPECT_EQ(Parse({"--help"})->action, Options::Action::kHelp);
+  EXPECT_EQ(Parse({"-h", "--bogus-after-help-is-still-an-error"}).ok(), false);
+  EXPECT_EQ(Parse({"-V"})->action, Options::Action::kVersion);
+}
+
+TEST(OptionsTest, LocalSocketFromEnvironment) {
+  EXPECT_EQ(Parse({".host"}, "/tmp/env.sock")->local_socket, "/tmp/env.sock");
+  EXPECT_EQ(Parse({".host"}, "")->local_socket, "/run/ssh-unix-local/socket");
+  EXPECT_EQ(Parse({"--local-socket=/tmp/flag.sock", ".host"}, "/tmp/env.sock")
+                ->local_socket,
+            "/tmp/flag.sock");
+}
+
+TEST(OptionsTest, Rejects) {
+  struct Case {
+    std::vector<std::string> args;
+    const char* words;
+  } cases[] = {
+      {{}, "missing HOST"},
+      {{"-v"}, "missing HOST"},
+      {{"a", "b", "c", "d"}, "unexpected argument \"d\""},
+      {{"--bogus", "x"}, "unknown option \"--bogus\""},
+      {{"-x", "x"}, "unknown option \"-x\""},
+      {{"--verbose=yes", "x"}, "--verbose takes no value"},
+      {{"x", "--connect-timeout"}, "--connect-timeout needs a value"},
+      {{"--connect-timeout=0", "x"}, "must be positive"},
+      {{"--connect-timeout=-1s", "x"}, "must be positive"},
+      {{"--connect-timeout=soon", "x"}, "not a duration"},
+      {{"--connect-timeout=inf", "x"}, "not a duration"},
+      {{"--connect-timeout=99999999999999999999", "x"}, "too large"},
+      {{"--local-socket=", ".host"}, "--local-socket needs a path"},
+  };
+  for (const Case& c : cases) {
+    absl::StatusOr<Options> o = Parse(c.args);
+    ASSERT_FALSE(o.ok()) << c.words;
+    EXPECT_EQ(o.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_NE(o.status().message().find(c.words), absl::string_view::npos)
+        << o.status();
+    EXPECT_NE(o.status().message().find("--help"), absl::string_view::npos);
+  }
+}
+
+}  // namespace
+}  // namespace sshproxy::cli

@@ -1,0 +1,45 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// Run(): the whole program once the command line is parsed. It parses the host
+// string (//parser), connects (//net) and hands the socket to ssh on stdout.
+
+#ifndef SSHPROXY_CLI_RUN_H_
+#define SSHPROXY_CLI_RUN_H_
+
+#include <functional>
+#include <string>
+
+#include "absl/status/status.h"
+#include "absl/strings/string_view.h"
+#include "cli/options.h"
+#include "net/syscalls.h"
+
+namespace sshproxy::cli {
+
+// Where Run() talks. Lines never end in "\n"; the callee adds it.
+struct Io {
+  int in = 0;   // ssh's end of the socketpair (with ProxyUseFdpass)
+  int out = 1;  // the channel the connection is handed over on
+  // Output the user asked for (--dry-run). Goes to stderr, never stdout.
+  std::function<void(absl::string_view)> print;
+  // --verbose lines; empty when not verbose.
+  std::function<void(absl::string_view)> debug;
+};
+
+// Returns OK once the connection was handed over (or the dry run printed).
+// Errors carry one line that says what failed and why, with a hint for the
+// common cases; ExitCode() maps them to the documented exit codes.
+absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io);
+
+// Marks `status` as the caller's mistake (bad option or host string): exit 2.
+absl::Status AsUsageError(absl::Status status);
+
+// kExitOk, kExitUsage for errors marked by AsUsageError, else kExitFailure.
+int ExitCode(const absl::Status& status);
+
+// "ssh-socket-proxy: <message>", the one line printed for a failure.
+std::string ErrorLine(const absl::Status& status);
+
+}  // namespace sshproxy::cli
+
+#endif  // SSHPROXY_CLI_RUN_H_

@@ -1,0 +1,201 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "cli/run.h"
+
+#include <errno.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "net/testing/fake_syscalls.h"
+
+namespace sshproxy::cli {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using net::FakeSyscalls;
+
+class RunTest : public ::testing::Test {
+ protected:
+  Options Opts(std::string host, std::string port = "22") {
+    Options o;
+    o.host = std::move(host);
+    o.port = std::move(port);
+    o.local_socket = "/run/ssh-unix-local/socket";
+    return o;
+  }
+  Io MakeIo(bool verbose = false) {
+    Io io;
+    io.print = [this](absl::string_view l) { printed_.emplace_back(l); };
+    if (verbose) io.debug = [this](absl::string_view l) { debug_.emplace_back(l); };
+    return io;
+  }
+  // stdout is ssh's AF_UNIX socketpair end.
+  void ExpectStdoutIsSocket() {
+    sys_.Expect("fstat").OnFd(1).Mode(S_IFSOCK | 0777);
+    sys_.Expect("getsockopt").OnFd(1).IntValue(AF_UNIX);
+  }
+
+  FakeSyscalls sys_;
+  std::vector<std::string> printed_;
+  std::vector<std::string> debug_;
+};
+
+TEST_F(RunTest, ConnectsHandsOverAndClosesItsCopy) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo(/*verbose=*/true));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(ExitCode(s), kExitOk);
+  EXPECT_THAT(sys_.log(),
+              ElementsAre("fstat(1)", "getsockopt(1, SOL_SOCKET, SO_DOMAIN)",
+                          "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
+                          "connect(3, unix:/run/vm.sock)",
+                          "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)", "close(3)"));
+  EXPECT_TRUE(sys_.open_fds().empty());
+  EXPECT_THAT(debug_, ElementsAre("host unix/run/vm.sock is unix /run/vm.sock",
+                                  "connected to unix /run/vm.sock as fd 3",
+                                  "handed fd 3 over on fd 1"));
+  EXPECT_TRUE(printed_.empty());
+}
+
+TEST_F(RunTest, VsockUsesThePort) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect");
+  sys_.Expect("sendmsg");
+  sys_.Expect("close");
+  ASSERT_TRUE(cli::Run(sys_, Opts("vsock%0x1267", "2222"), MakeIo()).ok());
+  EXPECT_EQ(sys_.log()[3], "connect(3, vsock:4711:2222)");
+}
+
+TEST_F(RunTest, LocalHostUsesTheConfiguredSocket) {
+  for (const char* host : {".host", "machine/.host", "machine%.host"}) {
+    FakeSyscalls sys;
+    sys.Expect("fstat").Mode(S_IFSOCK);
+    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect");
+    sys.Expect("sendmsg");
+    sys.Expect("close");
+    Options o = Opts(host);
+    o.local_socket = "/tmp/t/local.sock";
+    ASSERT_TRUE(cli::Run(sys, o, MakeIo()).ok());
+    EXPECT_EQ(sys.log()[3], "connect(3, unix:/tmp/t/local.sock)");
+  }
+}
+
+TEST_F(RunTest, DryRunPrintsAndTouchesNothing) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"unix%run/VM.sock", "unix /run/VM.sock"},
+      {"vsock/host", "vsock cid=2 port=22"},
+      {"vsock-mux/run/fc.sock", "vsock-mux /run/fc.sock port=22"},
+      {"machine/debian", "machine debian port=22"},
+      {".host", "local host /run/ssh-unix-local/socket"},
+  };
+  for (const auto& [host, want] : cases) {
+    printed_.clear();
+    Options o = Opts(host);
+    o.action = Options::Action::kDryRun;
+    ASSERT_TRUE(cli::Run(sys_, o, MakeIo()).ok()) << host;
+    EXPECT_THAT(printed_, ElementsAre(want));
+  }
+  EXPECT_TRUE(sys_.log().empty());  // FakeSyscalls would abort on any call
+}
+
+TEST_F(RunTest, BadHostIsAUsageErrorBeforeAnySyscall) {
+  absl::Status s = cli::Run(sys_, Opts("vsock/010"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitUsage);
+  EXPECT_EQ(ErrorLine(s),
+            "ssh-socket-proxy: vsock CID \"010\": leading zeros are ambiguous "
+            "(octal?); write 8 or 0x8");
+  EXPECT_TRUE(sys_.log().empty());
+}
+
+TEST_F(RunTest, StdoutNotASocketFailsBeforeConnecting) {
+  sys_.Expect("fstat").OnFd(1).Mode(S_IFIFO | 0600);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("stdout is not a socket, so the connection cannot be handed "
+                        "over: run this from ssh with 'ProxyUseFdpass yes'"));
+}
+
+TEST_F(RunTest, StdoutClosed) {
+  sys_.Expect("fstat").OnFd(1).Fails(EBADF);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_EQ(s.message(), "stdout: fstat(1): Bad file descriptor");
+}
+
+struct HintCase {
+  const char* host;
+  int error;
+  const char* want;
+};
+
+TEST_F(RunTest, ConnectFailuresCarryAHint) {
+  const HintCase cases[] = {
+      {"unix/run/vm.sock", ENOENT,
+       "connect unix:/run/vm.sock: No such file or directory; is the VM or "
+       "container running, and is its sshd socket-activated"},
+      {"unix/run/vm.sock", EACCES,
+       "connect unix:/run/vm.sock: Permission denied; the socket's owner, group "
+       "and mode decide who may connect"},
+      {"unix/run/vm.sock", ECONNREFUSED,
+       "Connection refused; the socket file exists but nothing accepts on it"},
+      {"vsock/7", ECONNRESET,
+       "connect vsock:7:22: Connection reset by peer; is sshd listening on vsock "
+       "port 22 in the guest"},
+      {".host", ENOENT, "is the local sshd listening there?"},
+  };
+  for (const HintCase& c : cases) {
+    SCOPED_TRACE(c.host);
+    FakeSyscalls sys;
+    sys.Expect("fstat").Mode(S_IFSOCK);
+    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect").Fails(c.error);
+    sys.Expect("close").OnFd(3);
+    absl::Status s = cli::Run(sys, Opts(c.host), MakeIo());
+    EXPECT_EQ(ExitCode(s), kExitFailure);
+    EXPECT_THAT(std::string(s.message()), HasSubstr(c.want));
+    EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos);
+  }
+}
+
+TEST_F(RunTest, NoVsockTransport) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Fails(EAFNOSUPPORT);
+  absl::Status s = cli::Run(sys_, Opts("vsock/3"), MakeIo());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("this kernel has no AF_VSOCK transport"));
+}
+
+TEST_F(RunTest, SshGoneBeforeTheHandOver) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect");
+  sys_.Expect("sendmsg").Fails(EPIPE);
+  sys_.Expect("close").OnFd(3);
+  absl::Status s = cli::Run(sys_, Opts("unix/x"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("ssh closed its end"));
+}
+
+TEST_F(RunTest, FormsOfLaterVersionsFailCleanly) {
+  ExpectStdoutIsSocket();
+  absl::Status s = cli::Run(sys_, Opts("machine/debian"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_THAT(std::string(s.message()), HasSubstr("not supported"));
+}
+
+}  // namespace
+}  // namespace sshproxy::cli
