@@ -1,0 +1,238 @@
+#!/usr/bin/env bash
+# End to end with the real OpenSSH client and server: ssh runs the built proxy
+# through the shipped config fragment, the proxy hands the connection over,
+# and a throwaway socket-activated sshd answers. Also the failure paths, each
+# with its message and exit code, and a check that nothing leaks.
+source "$(dirname "$0")/testing/e2e_lib.sh" 2>/dev/null ||
+  source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+e2e_guard "$@"
+e2e_init
+
+start_sshd "$E2E/vm.sock"
+
+case_unix() {
+  e2e_ssh "unix$E2E/vm.sock" echo ok
+  expect_eq "ssh exit" 0 "$RC" || { echo "$ERR"; return 1; }
+  expect_eq "remote output" ok "$OUT"
+}
+
+case_double_slash() {
+  e2e_ssh "unix/$E2E/vm.sock" echo ok
+  expect_eq "remote output" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_long_path() {
+  local dir="$E2E/$(printf 'd%.0s' $(seq 60))/$(printf 'e%.0s' $(seq 60))"
+  start_sshd "$dir/ssh.sock"
+  [ ${#dir} -gt 108 ] || { echo "path only ${#dir} bytes"; return 1; }
+  e2e_ssh "unix$dir/ssh.sock" echo ok
+  expect_eq "remote output" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_percent_keeps_case() {
+  start_sshd "$E2E/Mixed/VM.sock"
+  e2e_ssh "unix%$E2E/Mixed/VM.sock" echo ok
+  expect_eq "remote output" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_slash_case_restored_from_n() {
+  start_sshd "$E2E/Upper/VM.sock"
+  # ssh passes %h lowercased; the fragment's %n brings the case back.
+  e2e_ssh "unix$E2E/Upper/VM.sock" echo ok
+  expect_eq "remote output" ok "$OUT" || { echo "$ERR"; return 1; }
+  # Without %n the lowered path does not exist: proof that %n did the work.
+  timeout 10 "$PROXY" "unix$E2E/upper/vm.sock" 22 </dev/null >/dev/null 2>"$E2E/err" || true
+  expect_contains "without %n" "No such file or directory" "$(cat "$E2E/err")" ||
+    expect_contains "without %n" "not a socket" "$(cat "$E2E/err")"
+}
+
+case_local_host() {
+  SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" e2e_ssh .host echo ok
+  expect_eq ".host" ok "$OUT" || { echo "$ERR"; return 1; }
+  SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" e2e_ssh machine/.host echo ok
+  expect_eq "machine/.host" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_scp_to_local_host() {
+  # scp takes an argument with "/" before ":" for a local path, so scp needs
+  # host strings without "/": .host, vsock%CID, machine%NAME.
+  echo "payload $RANDOM" >"$E2E/src.txt"
+  SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" timeout 30 scp -q -F "$E2E/ssh_config" \
+    "$E2E/src.txt" ".host:$E2E/dst.txt" 2>"$E2E/err" || { cat "$E2E/err"; return 1; }
+  cmp "$E2E/src.txt" "$E2E/dst.txt"
+}
+
+case_missing_socket_ssh_reports() {
+  e2e_ssh "unix$E2E/nothing-here.sock" echo ok
+  expect_eq "ssh exit" 255 "$RC"
+  expect_contains "stderr" "ssh-socket-proxy: connect unix:$E2E/nothing-here.sock: No such file or directory; is the VM or container running" "$ERR"
+}
+
+# proxy_direct ARGS...: the proxy alone, stdout a socketpair as ssh makes it.
+proxy_direct() {
+  RC=0
+  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
+  OUT=$(cat "$E2E/out")
+  ERR=$(cat "$E2E/err")
+}
+
+case_hands_over_one_socket() {
+  proxy_direct "$PROXY" "unix$E2E/vm.sock" 22
+  expect_eq "harness" "exit=0 bytes=1 fds=1 kind=unix-stream" "$OUT"
+  expect_eq "stderr" "" "$ERR"
+}
+
+case_missing_socket() {
+  proxy_direct "$PROXY" "unix$E2E/missing.sock"
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_eq "stderr" "ssh-socket-proxy: connect unix:$E2E/missing.sock: No such file or directory; is the VM or container running, and is its sshd socket-activated (e.g. by systemd-ssh-generator)?" "$ERR"
+}
+
+case_regular_file() {
+  touch "$E2E/plain-file"
+  proxy_direct "$PROXY" "unix$E2E/plain-file"
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "connect unix:$E2E/plain-file: Connection refused;" "$ERR"
+}
+
+case_nobody_listening() {
+  python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$E2E/stale.sock"
+  proxy_direct "$PROXY" "unix$E2E/stale.sock"
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "Connection refused; the socket file exists but nothing accepts on it" "$ERR"
+}
+
+case_permission_denied() {
+  mkdir -m 0755 "$E2E/private"
+  start_sshd "$E2E/private/only-owner.sock"
+  chmod 0600 "$E2E/private/only-owner.sock"
+  if [ "$(id -u)" -eq 0 ]; then
+    # Root may connect anywhere: drop to nobody for the proxy.
+    proxy_direct setpriv --reuid=nobody --regid=nogroup --clear-groups \
+      "$PROXY" "unix$E2E/private/only-owner.sock"
+  else
+    chmod 0000 "$E2E/private/only-owner.sock"
+    proxy_direct "$PROXY" "unix$E2E/private/only-owner.sock"
+  fi
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "Permission denied; the socket's owner, group and mode decide who may connect" "$ERR"
+}
+
+case_stdout_not_a_socket() {
+  RC=0
+  timeout 10 "$PROXY" "unix$E2E/vm.sock" 22 </dev/null >"$E2E/stdout" 2>"$E2E/err" || RC=$?
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stdout" 0 "$(stat -c %s "$E2E/stdout")"
+  expect_eq "stderr" "ssh-socket-proxy: stdout is not a socket, so the connection cannot be handed over: run this from ssh with 'ProxyUseFdpass yes'" "$(cat "$E2E/err")"
+}
+
+case_bad_host_via_ssh() {
+  e2e_ssh vsock/010 echo ok
+  expect_eq "ssh exit" 255 "$RC"
+  expect_contains "stderr" 'ssh-socket-proxy: vsock CID "010": leading zeros are ambiguous (octal?); write 8 or 0x8' "$ERR"
+  RC=0
+  timeout 10 "$PROXY" vsock/010 22 </dev/null 2>/dev/null || RC=$?
+  expect_eq "proxy exit" 2 "$RC"
+}
+
+case_usage_errors() {
+  local rc=0
+  timeout 10 "$PROXY" 2>"$E2E/err" || rc=$?
+  expect_eq "no HOST exit" 2 "$rc"
+  expect_eq "no HOST" "ssh-socket-proxy: missing HOST (see ssh-socket-proxy --help)" "$(cat "$E2E/err")"
+  rc=0
+  timeout 10 "$PROXY" --help >"$E2E/out" 2>"$E2E/err" || rc=$?
+  expect_eq "--help exit" 0 "$rc"
+  expect_eq "--help stdout" "" "$(cat "$E2E/out")"
+  expect_contains "--help" "Exit status: 0 connection handed over" "$(cat "$E2E/err")"
+}
+
+case_vsock_is_guarded() {
+  # The guard in action: the real binary cannot even create an AF_VSOCK socket.
+  proxy_direct "$PROXY" vsock/4711 22
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "socket(AF_VSOCK) for connect vsock:4711:22: Permission denied" "$ERR"
+}
+
+case_dry_run_every_form() {
+  local host want
+  while IFS='|' read -r host want; do
+    timeout 10 "$PROXY" --dry-run "$host" 2222 >"$E2E/out" 2>"$E2E/err" ||
+      { echo "exit $? for $host"; return 1; }
+    expect_eq "stdout for $host" "" "$(cat "$E2E/out")"
+    expect_eq "$host" "$want" "$(cat "$E2E/err")"
+  done <<'TABLE'
+unix/run/vm.sock|unix /run/vm.sock
+unix%run/VM.sock|unix /run/VM.sock
+unix/./rel.sock|unix ./rel.sock
+vsock/4711|vsock cid=4711 port=2222
+vsock%0x1267|vsock cid=4711 port=2222
+vsock/host|vsock cid=2 port=2222
+vsock-mux/run/fc.sock|vsock-mux /run/fc.sock port=2222
+machine/debian|machine debian port=2222
+machine/.host|local host /run/ssh-unix-local/socket
+.host|local host /run/ssh-unix-local/socket
+TABLE
+}
+
+case_no_descriptor_leaks() {
+  # Every descriptor the proxy opens (after its own start-up) is closed
+  # before it exits; only the copy handed to ssh lives on, in ssh.
+  timeout 20 strace -f -qq -e trace=socket,openat,open,close,exit_group \
+    -o "$E2E/strace" python3 "$HARNESS" "$PROXY" "unix$E2E/vm.sock" >"$E2E/out" 2>&1
+  expect_eq "harness" "exit=0 bytes=1 fds=1 kind=unix-stream" "$(cat "$E2E/out")"
+  # Only the proxy's process: the pid that ran execve of the proxy binary.
+  python3 - "$E2E/strace" "$PROXY" <<'PY'
+import re, sys
+log, proxy = sys.argv[1], sys.argv[2]
+lines = open(log).read().splitlines()
+pids = {l.split()[0] for l in lines}
+# The harness (python) opens many files; the proxy is the pid whose first
+# traced call happens after fork and whose exit_group comes last for it.
+by_pid = {}
+for l in lines:
+    pid, rest = l.split(None, 1)
+    by_pid.setdefault(pid, []).append(rest)
+leaks = None
+for pid, calls in by_pid.items():
+    if not any(c.startswith("socket(AF_UNIX") for c in calls):
+        continue
+    if not any("exit_group(0)" in c for c in calls):
+        continue
+    open_fds = set()
+    for c in calls:
+        m = re.match(r"(socket|openat|open)\(.*\) = (\d+)$", c)
+        if m:
+            open_fds.add(int(m.group(2)))
+        m = re.match(r"close\((\d+)\)\s+= 0", c)
+        if m:
+            open_fds.discard(int(m.group(1)))
+    if any(c.startswith("socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC") for c in calls):
+        leaks = open_fds
+if leaks is None:
+    print("proxy process not found in strace log"); sys.exit(1)
+if leaks:
+    print("descriptors still open at exit:", sorted(leaks)); sys.exit(1)
+PY
+}
+
+e2e_case unix_path case_unix
+e2e_case unix_double_slash case_double_slash
+e2e_case unix_path_longer_than_sun_path case_long_path
+e2e_case percent_form_keeps_case case_percent_keeps_case
+e2e_case slash_form_case_restored_by_percent_n case_slash_case_restored_from_n
+e2e_case local_host_overridden_socket case_local_host
+e2e_case scp_to_local_host case_scp_to_local_host
+e2e_case hands_over_exactly_one_socket case_hands_over_one_socket
+e2e_case missing_socket_reported_by_ssh case_missing_socket_ssh_reports
+e2e_case missing_socket case_missing_socket
+e2e_case regular_file case_regular_file
+e2e_case socket_nobody_listens_on case_nobody_listening
+e2e_case permission_denied case_permission_denied
+e2e_case stdout_not_a_socket case_stdout_not_a_socket
+e2e_case bad_host_string_via_ssh case_bad_host_via_ssh
+e2e_case usage_errors case_usage_errors
+e2e_case vsock_guard_blocks_real_vsock case_vsock_is_guarded
+e2e_case dry_run_every_form case_dry_run_every_form
+e2e_case no_descriptor_leaks case_no_descriptor_leaks
+e2e_finish e2e

@@ -1,0 +1,168 @@
+# Shared by the end-to-end tests: a case runner that writes JUnit XML for
+# Bazel, and throwaway sshd instances behind AF_UNIX sockets.
+#
+#   source cli/testing/e2e_lib.sh
+#   e2e_init                     # temp dir, keys, configs; re-execs under no_vsock
+#   start_sshd "$E2E/vm.sock"    # socket-activated sshd -i, one per connection
+#   e2e_case NAME FUNCTION       # runs FUNCTION, records pass/fail
+#   e2e_finish                   # writes the XML, exits non-zero on failure
+#
+# Everything runs under no_vsock (socket(AF_VSOCK) fails with EACCES), so no
+# end-to-end test can reach a real vsock peer. Commands are bounded by
+# `timeout`, so a hang fails the case instead of the whole test.
+
+set -uo pipefail
+
+e2e_runfile() {
+  local f="${TEST_SRCDIR:-$PWD/..}/${TEST_WORKSPACE:-ssh_socket_proxy}/$1"
+  [ -e "$f" ] || f="$1"
+  echo "$f"
+}
+
+# Re-executes the calling script under the vsock guard, once.
+e2e_guard() {
+  if [ -z "${E2E_UNDER_NO_VSOCK:-}" ]; then
+    local guard
+    guard=$(e2e_runfile cli/testing/no_vsock)
+    "$guard" --self-test || { echo "the vsock guard does not work here" >&2; exit 1; }
+    E2E_UNDER_NO_VSOCK=1 exec "$guard" "$BASH" "$0" "$@"
+  fi
+}
+
+e2e_init() {
+  PROXY_BIN=$(e2e_runfile cli/ssh-socket-proxy)
+  HARNESS=$(e2e_runfile cli/testing/fdpass_harness.py)
+  FRAGMENT_SRC=$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)
+  # Socket paths must fit in sun_path (108 bytes); Bazel's TEST_TMPDIR may not.
+  E2E=$(mktemp -d /tmp/ssp-e2e.XXXXXX)
+  chmod 0755 "$E2E"
+  E2E_PIDS=()
+  E2E_PASSED=0
+  E2E_FAILED=0
+  E2E_XML=""
+  trap e2e_cleanup EXIT
+
+  # A copy of the binary everybody may run (for the permission test's
+  # unprivileged user; Bazel's output tree may sit under /root).
+  cp "$PROXY_BIN" "$E2E/ssh-socket-proxy"
+  chmod 0755 "$E2E/ssh-socket-proxy"
+  PROXY="$E2E/ssh-socket-proxy"
+
+  ssh-keygen -q -t ed25519 -N '' -C e2e-host -f "$E2E/host_key"
+  ssh-keygen -q -t ed25519 -N '' -C e2e-client -f "$E2E/client_key"
+  cp "$E2E/client_key.pub" "$E2E/authorized_keys"
+  cat >"$E2E/sshd_config" <<CONF
+HostKey $E2E/host_key
+AuthorizedKeysFile $E2E/authorized_keys
+PidFile none
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+CONF
+  # The guest's key, pinned under an alias: strict checking stays on.
+  echo "e2e-guest $(cut -d' ' -f1,2 "$E2E/host_key.pub")" >"$E2E/known_hosts"
+  # The shipped fragment, pointing at the binary under test.
+  sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" "$FRAGMENT_SRC" >"$E2E/fragment.conf"
+  # Test settings first: for each option ssh takes the first value it sees.
+  cat >"$E2E/ssh_config" <<CONF
+Host *
+  User $(id -un)
+  IdentityFile $E2E/client_key
+  IdentitiesOnly yes
+  UserKnownHostsFile $E2E/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  HostKeyAlias e2e-guest
+  BatchMode yes
+  LogLevel ERROR
+
+Include $E2E/fragment.conf
+CONF
+}
+
+e2e_cleanup() {
+  local pid
+  for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
+  wait 2>/dev/null
+  rm -rf "$E2E"
+}
+
+# start_sshd SOCKET: one `sshd -i` per connection, as systemd-ssh-generator
+# sets it up in guests. Returns once the socket exists. Sockets are bound at a
+# short path and renamed into place, so SOCKET may be longer than sun_path.
+start_sshd() {
+  local short
+  short=$(mktemp -u "$E2E/l.XXXXXX")
+  mkdir -p "$(dirname "$1")"
+  systemd-socket-activate --accept --inetd -l "$short" \
+    /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/socket-activate.log" &
+  E2E_PIDS+=($!)
+  local i
+  for i in $(seq 100); do
+    if [ -S "$short" ]; then
+      [ "$short" = "$1" ] || mv "$short" "$1"
+      return 0
+    fi
+    sleep 0.05
+  done
+  echo "sshd socket $1 did not appear" >&2
+  return 1
+}
+
+# e2e_ssh ARGS...: ssh with the test config, bounded; output in $OUT, $ERR.
+e2e_ssh() {
+  RC=0
+  timeout 30 ssh -F "$E2E/ssh_config" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
+  OUT=$(cat "$E2E/out")
+  ERR=$(cat "$E2E/err")
+}
+
+# expect_eq WHAT WANT GOT
+expect_eq() {
+  if [ "$2" != "$3" ]; then
+    echo "  $1: want '$2', got '$3'" >&2
+    return 1
+  fi
+}
+
+# expect_contains WHAT NEEDLE HAYSTACK
+expect_contains() {
+  if [[ "$3" != *"$2"* ]]; then
+    echo "  $1: '$2' not in: $3" >&2
+    return 1
+  fi
+}
+
+xml_escape() {
+  sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'
+}
+
+e2e_case() {
+  local name=$1 fn=$2 log="$E2E/case.log"
+  # Not in an `if`: bash ignores set -e in a tested command, even in a subshell.
+  ( set -e; "$fn" ) >"$log" 2>&1
+  if [ $? -eq 0 ]; then
+    E2E_PASSED=$((E2E_PASSED + 1))
+    echo "PASS $name"
+    E2E_XML+="<testcase name=\"$name\"/>"
+  else
+    E2E_FAILED=$((E2E_FAILED + 1))
+    echo "FAIL $name"
+    sed 's/^/    /' "$log"
+    E2E_XML+="<testcase name=\"$name\"><failure message=\"failed\">$(xml_escape <"$log")</failure></testcase>"
+  fi
+}
+
+e2e_finish() {
+  local suite=${1:-e2e}
+  if [ -n "${XML_OUTPUT_FILE:-}" ]; then
+    printf '<?xml version="1.0" encoding="UTF-8"?>\n<testsuites><testsuite name="%s" tests="%d" failures="%d">%s</testsuite></testsuites>\n' \
+      "$suite" $((E2E_PASSED + E2E_FAILED)) "$E2E_FAILED" "$E2E_XML" >"$XML_OUTPUT_FILE"
+  fi
+  echo "$suite: $E2E_PASSED passed, $E2E_FAILED failed"
+  [ "$E2E_FAILED" -eq 0 ]
+}
