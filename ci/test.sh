@@ -35,7 +35,10 @@ bazel_stage() {
   set -- $counts
   local p=$1 f=$2
   # A build failure or crash that left no summary line still fails the stage.
-  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then f=1; fi
+  if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+    echo "== $stage: bazel exited $rc without a failing test: counted as one failure" >&2
+    f=1
+  fi
   record "$stage" "$p" "$f"
 }
 
@@ -56,7 +59,9 @@ else
 fi
 
 # Every fuzz target for 30 seconds.
-fuzz_out=$(ci/fuzz.sh 30 | tee /dev/stderr | tail -n 1)
+ci/fuzz.sh 30 >"$logdir/fuzz.out"
+cat "$logdir/fuzz.out" >&2
+fuzz_out=$(tail -n 1 "$logdir/fuzz.out")
 if [[ "$fuzz_out" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
   record fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 else

@@ -16,6 +16,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "net/deadline.h"
 
 namespace sshproxy::net {
 namespace {
@@ -23,12 +24,6 @@ namespace {
 // How long to wait before trying again when a non-blocking AF_UNIX connect
 // says EAGAIN (the listener's backlog is full; poll cannot wait for that).
 constexpr absl::Duration kBacklogRetry = absl::Milliseconds(10);
-
-int PollTimeoutMs(absl::Time deadline, absl::Time now) {
-  if (deadline == absl::InfiniteFuture()) return -1;
-  int64_t ms = absl::ToInt64Milliseconds(absl::Ceil(deadline - now, absl::Milliseconds(1)));
-  return static_cast<int>(std::clamp<int64_t>(ms, 0, 1 << 30));
-}
 
 absl::Status TimedOut(absl::string_view what, absl::Duration timeout) {
   return absl::DeadlineExceededError(
@@ -85,7 +80,7 @@ absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
     }
     if (c.error == EAGAIN && bounded) {
       if (sys.Now() + kBacklogRetry > deadline) return TimedOut(what, options.timeout);
-      sys.Poll(nullptr, 0, static_cast<int>(absl::ToInt64Milliseconds(kBacklogRetry)));
+      SleepFor(sys, kBacklogRetry);
       continue;
     }
     return absl::ErrnoToStatus(c.error, what);
