@@ -2,6 +2,10 @@
 
 #include "net/posix_syscalls.h"
 
+// splice(2) and pipe2(2) are GNU extensions.
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
@@ -63,6 +67,13 @@ SyscallResult<int> PosixSyscalls::Fcntl(int fd, int cmd, int arg) {
 }
 SyscallResult<int> PosixSyscalls::Shutdown(int fd, int how) {
   return Result(::shutdown(fd, how));
+}
+SyscallResult<ssize_t> PosixSyscalls::Splice(int fd_in, int fd_out, size_t len,
+                                             unsigned flags) {
+  return Result(::splice(fd_in, nullptr, fd_out, nullptr, len, flags));
+}
+SyscallResult<int> PosixSyscalls::Pipe2(int fds[2], int flags) {
+  return Result(::pipe2(fds, flags));
 }
 absl::Time PosixSyscalls::Now() {
   timespec ts;

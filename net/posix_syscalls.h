@@ -26,6 +26,9 @@ class PosixSyscalls final : public Syscalls {
   SyscallResult<int> Fstat(int fd, struct stat* st) override;
   SyscallResult<int> Fcntl(int fd, int cmd, int arg) override;
   SyscallResult<int> Shutdown(int fd, int how) override;
+  SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
+                                unsigned flags) override;
+  SyscallResult<int> Pipe2(int fds[2], int flags) override;
   absl::Time Now() override;
 };
 

@@ -54,6 +54,9 @@ class Syscalls {
   virtual SyscallResult<int> Fstat(int fd, struct stat* st) = 0;
   virtual SyscallResult<int> Fcntl(int fd, int cmd, int arg) = 0;
   virtual SyscallResult<int> Shutdown(int fd, int how) = 0;
+  virtual SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
+                                        unsigned flags) = 0;
+  virtual SyscallResult<int> Pipe2(int fds[2], int flags) = 0;
 
   // clock_gettime(CLOCK_MONOTONIC), as an absl::Time for deadline arithmetic.
   virtual absl::Time Now() = 0;

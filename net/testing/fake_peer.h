@@ -62,6 +62,8 @@ class FakePeer : public Syscalls {
   SyscallResult<int> Fstat(int, struct stat*) override { Die("fstat"); }
   SyscallResult<int> Fcntl(int, int, int) override { Die("fcntl"); }
   SyscallResult<int> Shutdown(int, int) override { Die("shutdown"); }
+  SyscallResult<ssize_t> Splice(int, int, size_t, unsigned) override { Die("splice"); }
+  SyscallResult<int> Pipe2(int*, int) override { Die("pipe2"); }
 
  private:
   struct Event {

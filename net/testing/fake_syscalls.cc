@@ -240,4 +240,23 @@ SyscallResult<int> FakeSyscalls::Shutdown(int fd, int how) {
   return {static_cast<int>(s.value_.value_or(0)), s.error_};
 }
 
+SyscallResult<ssize_t> FakeSyscalls::Splice(int fd_in, int fd_out, size_t len,
+                                            unsigned /*flags*/) {
+  Step s = Next("splice", fd_in,
+                absl::StrCat("splice(", fd_in, " -> ", fd_out, ", ", len, ")"));
+  return {static_cast<ssize_t>(s.value_.value_or(static_cast<int64_t>(len))),
+          s.error_};
+}
+
+SyscallResult<int> FakeSyscalls::Pipe2(int fds[2], int /*flags*/) {
+  Step s = Next("pipe2", -1, "pipe2()");
+  if (s.error_ != 0) return {-1, s.error_};
+  fds[0] = static_cast<int>(s.value_.value_or(5));
+  fds[1] = fds[0] + 1;
+  open_fds_.insert(fds[0]);
+  open_fds_.insert(fds[1]);
+  log_.back() = absl::StrCat("pipe2() = [", fds[0], ", ", fds[1], "]");
+  return {0, 0};
+}
+
 }  // namespace sshproxy::net

@@ -106,6 +106,11 @@ class FakeSyscalls : public Syscalls {
   SyscallResult<int> Fstat(int fd, struct stat* st) override;
   SyscallResult<int> Fcntl(int fd, int cmd, int arg) override;
   SyscallResult<int> Shutdown(int fd, int how) override;
+  // splice: returns Returns() (default: `len`). Rendered "splice(0 -> 5, 65536)".
+  SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
+                                unsigned flags) override;
+  // pipe2: Returns(r) gives the pair {r, r + 1} (default {5, 6}).
+  SyscallResult<int> Pipe2(int fds[2], int flags) override;
   absl::Time Now() override { return now_; }
 
  private:

@@ -1,0 +1,40 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// Relay mode: for callers that cannot take a socket (ssh without
+// ProxyUseFdpass, paramiko, git's and rsync's wrappers, IDE plugins, scripts).
+// They give the proxy two pipes and expect it to copy bytes until the session
+// ends, as `nc -U` would, only faster.
+
+#ifndef SSHPROXY_NET_RELAY_H_
+#define SSHPROXY_NET_RELAY_H_
+
+#include <cstdint>
+
+#include "absl/status/status.h"
+#include "net/syscalls.h"
+
+namespace sshproxy::net {
+
+struct RelayStats {
+  uint64_t to_socket = 0;    // bytes from `in` to the socket
+  uint64_t from_socket = 0;  // bytes from the socket to `out`
+  bool spliced = true;       // false if a direction fell back to read/write
+};
+
+// Copies `in` -> `sock` and `sock` -> `out` until the session is over:
+//   - EOF on `in`: shuts down the socket's write side (the guest sees EOF) and
+//     keeps delivering the other direction;
+//   - EOF on the socket (or a reset): closes `out` and returns OK;
+//   - `out` closed by the reader (EPIPE): returns OK, nothing left to do.
+// Data moves with splice(2) through a kernel pipe per direction, so it is
+// never copied through user space; where the kernel refuses splice for a
+// descriptor (EINVAL: a terminal, say) that direction falls back to
+// read/write. Puts `sock` in non-blocking mode; leaves `in` and `out` as they
+// are (they may be shared with the caller). SIGPIPE must be ignored.
+// Returns an error only for failures that lose data, naming the direction.
+absl::Status Relay(Syscalls& sys, int in, int out, int sock,
+                   RelayStats* stats = nullptr);
+
+}  // namespace sshproxy::net
+
+#endif  // SSHPROXY_NET_RELAY_H_
