@@ -4,6 +4,8 @@
 // Parses the command line, runs on the real kernel, maps the result to the
 // exit code. stdout belongs to ssh: everything printed goes to stderr.
 
+#include <signal.h>
+
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -45,6 +47,9 @@ int main(int argc, char** argv) {
     default:
       break;
   }
+  // The relay writes to pipes and sockets whose readers may go away; that
+  // is an EPIPE to handle, not a reason to die.
+  signal(SIGPIPE, SIG_IGN);
   sshproxy::net::PosixSyscalls sys;
   Io io;
   io.print = PrintLine;

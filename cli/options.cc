@@ -104,6 +104,25 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
       absl::StatusOr<absl::Duration> d = ParseTimeout(name, *v);
       if (!d.ok()) return d.status();
       options.connect_timeout = *d;
+    } else if (name == "--mux-timeout" || name == "--wait") {
+      absl::StatusOr<absl::string_view> v = take_value();
+      if (!v.ok()) return v.status();
+      absl::StatusOr<absl::Duration> d = ParseTimeout(name, *v);
+      if (!d.ok()) return d.status();
+      (name == "--wait" ? options.wait : options.mux_timeout) = *d;
+    } else if (name == "--mode") {
+      absl::StatusOr<absl::string_view> v = take_value();
+      if (!v.ok()) return v.status();
+      if (*v == "auto") {
+        options.mode = Options::Mode::kAuto;
+      } else if (*v == "fdpass") {
+        options.mode = Options::Mode::kFdpass;
+      } else if (*v == "relay") {
+        options.mode = Options::Mode::kRelay;
+      } else {
+        return Usage(absl::StrCat("--mode \"", absl::CHexEscape(*v),
+                                  "\": expected auto, fdpass or relay"));
+      }
     } else if (name == "--local-socket") {
       absl::StatusOr<absl::string_view> v = take_value();
       if (!v.ok()) return v.status();
@@ -143,7 +162,8 @@ An ssh ProxyCommand for AF_UNIX and AF_VSOCK sockets. In ssh_config:
 HOST:
   unix/PATH        AF_UNIX socket /PATH (unix//abs and unix/./rel as given)
   vsock/CID        AF_VSOCK CID (decimal, 0x hex, hypervisor, local, host), port PORT
-  vsock-mux/PATH   Firecracker / cloud-hypervisor vsock multiplexer socket
+  vsock-mux/PATH   Firecracker / cloud-hypervisor vsock multiplexer socket,
+                   guest port PORT
   machine/NAME     a VM or container registered with systemd-machined
   .host            the local host's sshd (/run/ssh-unix-local/socket)
   "%" may replace the "/" after the prefix (unix%run/VM.sock).
@@ -156,15 +176,25 @@ Options:
   -V, --version              the version
   -v, --verbose              say what was parsed, connected and handed over
   -n, --dry-run              print what HOST resolves to; connect to nothing
+  --mode=auto|fdpass|relay   hand the socket to ssh (fdpass: ssh's
+                             ProxyUseFdpass) or copy bytes between stdin/stdout
+                             and it (relay); auto (default): fdpass when stdout
+                             is an AF_UNIX socket, relay otherwise
+  --wait=DURATION            retry while the guest is still booting (socket
+                             missing, refused, reset, timed out) for this long
   --connect-timeout=DURATION bound each connect (10s, 500ms, 2m; plain
                              numbers are seconds); default: the kernel's
+  --mux-timeout=DURATION     how long a vsock-mux may take to answer CONNECT
+                             before it is taken for one that sends no OK
+                             line (default 5s)
   --local-socket=PATH        the socket of .host (also from
                              $SSH_SOCKET_PROXY_LOCAL_SOCKET)
 
 Everything this program prints goes to stderr: stdout belongs to ssh.
 
-Exit status: 0 connection handed over (or --help/--version/--dry-run),
-1 could not connect or hand over, 2 bad option or host string.
+Exit status: 0 connection handed over, or relayed to its end (or
+--help/--version/--dry-run), 1 could not connect, hand over or relay,
+2 bad option or host string.
 )";
 }
 

@@ -34,8 +34,17 @@ struct Options {
   std::string host;
   std::string port = "22";
 
+  // How the connection reaches ssh: kAuto passes the descriptor when stdout
+  // is an AF_UNIX socket (ProxyUseFdpass) and relays bytes otherwise.
+  enum class Mode { kAuto, kFdpass, kRelay };
+  Mode mode = Mode::kAuto;
+
   // Bound on each connect; infinite: the kernel's own.
   absl::Duration connect_timeout = absl::InfiniteDuration();
+  // How long a vsock multiplexer may take to answer CONNECT.
+  absl::Duration mux_timeout = absl::Seconds(5);
+  // Keep retrying a guest that is still booting for this long; zero: don't.
+  absl::Duration wait = absl::ZeroDuration();
   // The socket of `.host`.
   std::string local_socket;
 };

@@ -66,6 +66,16 @@ TEST(OptionsTest, Flags) {
   ASSERT_TRUE(o.ok()) << o.status();
   EXPECT_EQ(o->host, "-weird-host");
 
+  o = Parse({"--mode=relay", "--wait", "60s", "--mux-timeout=250ms", "x"});
+  ASSERT_TRUE(o.ok()) << o.status();
+  EXPECT_EQ(o->mode, Options::Mode::kRelay);
+  EXPECT_EQ(o->wait, absl::Seconds(60));
+  EXPECT_EQ(o->mux_timeout, absl::Milliseconds(250));
+  EXPECT_EQ(Parse({"x"})->mode, Options::Mode::kAuto);
+  EXPECT_EQ(Parse({"x"})->wait, absl::ZeroDuration());
+  EXPECT_EQ(Parse({"x"})->mux_timeout, absl::Seconds(5));
+  EXPECT_EQ(Parse({"--mode", "fdpass", "x"})->mode, Options::Mode::kFdpass);
+
   EXPECT_EQ(Parse({"--help"})->action, Options::Action::kHelp);
   EXPECT_EQ(Parse({"-h", "--bogus-after-help-is-still-an-error"}).ok(), false);
   EXPECT_EQ(Parse({"-V"})->action, Options::Action::kVersion);
@@ -97,6 +107,9 @@ TEST(OptionsTest, Rejects) {
       {{"--connect-timeout=inf", "x"}, "not a duration"},
       {{"--connect-timeout=99999999999999999999", "x"}, "too large"},
       {{"--local-socket=", ".host"}, "--local-socket needs a path"},
+      {{"--mode=pipe", "x"}, "--mode \"pipe\": expected auto, fdpass or relay"},
+      {{"--wait=forever", "x"}, "--wait \"forever\": not a duration"},
+      {{"--mux-timeout=0", "x"}, "must be positive"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Options> o = Parse(c.args);

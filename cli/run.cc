@@ -13,6 +13,9 @@
 #include "absl/strings/str_cat.h"
 #include "net/connect.h"
 #include "net/handover.h"
+#include "net/mux.h"
+#include "net/relay.h"
+#include "net/wait.h"
 #include "net/unique_fd.h"
 #include "parser/target.h"
 
@@ -48,10 +51,17 @@ std::string ConnectHint(const absl::Status& s, const parser::Target& target) {
                             " in the guest (systemd-ssh-generator does this), and "
                             "is the CID right?");
       }
+      if (const auto* m = std::get_if<parser::VsockMux>(&target);
+          m != nullptr && absl::StrContains(s.message(), "is not open")) {
+        return absl::StrCat("is sshd listening on vsock port ", m->port,
+                            " in the guest, and has it finished booting (--wait)?");
+      }
       return "the socket file exists but nothing accepts on it (a stale socket "
              "of a stopped VM or container?)";
     case absl::StatusCode::kDeadlineExceeded:
-      return "the guest may still be booting";
+      return "the guest may still be booting (--wait retries)";
+    case absl::StatusCode::kDataLoss:
+      return "is this a Firecracker or cloud-hypervisor vsock socket?";
     default:
       break;
   }
@@ -63,15 +73,37 @@ std::string ConnectHint(const absl::Status& s, const parser::Target& target) {
   return "";
 }
 
-absl::StatusOr<net::UniqueFd> Connect(net::Syscalls& sys,
-                                      const parser::Target& target,
-                                      const Options& options) {
-  const net::ConnectOptions connect{options.connect_timeout};
+// One connection attempt, bounded by `timeout`.
+absl::StatusOr<net::UniqueFd> ConnectOnce(net::Syscalls& sys,
+                                          const parser::Target& target,
+                                          const Options& options,
+                                          absl::Duration timeout, const Io& io) {
+  const net::ConnectOptions connect{timeout};
   if (const auto* u = std::get_if<parser::UnixSocket>(&target)) {
     return net::ConnectUnix(sys, u->path, connect);
   }
   if (const auto* v = std::get_if<parser::Vsock>(&target)) {
     return net::ConnectVsock(sys, v->cid, v->port, connect);
+  }
+  if (const auto* m = std::get_if<parser::VsockMux>(&target)) {
+    net::MuxReply reply;
+    absl::StatusOr<net::UniqueFd> fd = net::ConnectVsockMux(
+        sys, m->path, m->port, connect, options.mux_timeout, &reply);
+    if (fd.ok() && io.debug) {
+      switch (reply.kind) {
+        case net::MuxReply::Kind::kOk:
+          io.debug(absl::StrCat("multiplexer answered OK ", reply.host_port));
+          break;
+        case net::MuxReply::Kind::kNoOkLine:
+          io.debug("multiplexer sent no OK line; the guest spoke first");
+          break;
+        case net::MuxReply::Kind::kSilent:
+          io.debug(absl::StrCat("no reply within ", absl::FormatDuration(options.mux_timeout),
+                                "; taking it for a multiplexer without OK lines"));
+          break;
+      }
+    }
+    return fd;
   }
   if (std::holds_alternative<parser::LocalHost>(target)) {
     return net::ConnectUnix(sys, options.local_socket, connect);
@@ -117,26 +149,46 @@ absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
     return absl::OkStatus();
   }
 
-  // Check the channel first: connecting to a guest only to find that the
-  // connection cannot be handed over would wake its sshd for nothing.
-  absl::StatusOr<bool> is_socket = net::IsUnixSocket(sys, io.out);
-  if (!is_socket.ok()) {
-    return absl::FailedPreconditionError(
-        absl::StrCat("stdout: ", is_socket.status().message()));
+  // Decide how to reach ssh before connecting: a connection that cannot be
+  // handed over would wake the guest's sshd for nothing.
+  bool fdpass = options.mode == Options::Mode::kFdpass;
+  if (options.mode != Options::Mode::kRelay) {
+    absl::StatusOr<bool> is_socket = net::IsUnixSocket(sys, io.out);
+    if (!is_socket.ok()) {
+      return absl::FailedPreconditionError(
+          absl::StrCat("stdout: ", is_socket.status().message()));
+    }
+    if (options.mode == Options::Mode::kFdpass && !*is_socket) {
+      return absl::FailedPreconditionError(
+          "stdout is not a socket, so the connection cannot be handed over: run "
+          "this from ssh with 'ProxyUseFdpass yes', or use --mode=relay");
+    }
+    fdpass = *is_socket;
   }
-  if (!*is_socket) {
-    return absl::FailedPreconditionError(
-        "stdout is not a socket, so the connection cannot be handed over: run "
-        "this from ssh with 'ProxyUseFdpass yes'");
-  }
+  if (io.debug) io.debug(fdpass ? "mode fdpass" : "mode relay");
 
-  absl::StatusOr<net::UniqueFd> fd = Connect(sys, *target, options);
+  absl::StatusOr<net::UniqueFd> fd = net::RetryUntil(
+      sys, options.wait, options.connect_timeout,
+      [&](absl::Duration timeout) {
+        return ConnectOnce(sys, *target, options, timeout, io);
+      },
+      io.debug);
   if (!fd.ok()) return WithHint(fd.status(), ConnectHint(fd.status(), *target));
   if (io.debug) io.debug(absl::StrCat("connected to ", description, " as fd ", fd->get()));
 
-  if (absl::Status s = net::SendFd(sys, io.out, fd->get()); !s.ok()) return s;
-  if (io.debug) io.debug(absl::StrCat("handed fd ", fd->get(), " over on fd ", io.out));
-  return absl::OkStatus();
+  if (fdpass) {
+    if (absl::Status s = net::SendFd(sys, io.out, fd->get()); !s.ok()) return s;
+    if (io.debug) io.debug(absl::StrCat("handed fd ", fd->get(), " over on fd ", io.out));
+    return absl::OkStatus();
+  }
+  net::RelayStats stats;
+  absl::Status s = net::Relay(sys, io.in, io.out, fd->get(), &stats);
+  if (io.debug) {
+    io.debug(absl::StrCat("relayed ", stats.to_socket, " bytes to and ",
+                          stats.from_socket, " bytes from ", description,
+                          stats.spliced ? " with splice" : " with read/write"));
+  }
+  return s;
 }
 
 }  // namespace sshproxy::cli

@@ -3,6 +3,8 @@
 #include "cli/run.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -62,6 +64,7 @@ TEST_F(RunTest, ConnectsHandsOverAndClosesItsCopy) {
                           "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)", "close(3)"));
   EXPECT_TRUE(sys_.open_fds().empty());
   EXPECT_THAT(debug_, ElementsAre("host unix/run/vm.sock is unix /run/vm.sock",
+                                  "mode fdpass",
                                   "connected to unix /run/vm.sock as fd 3",
                                   "handed fd 3 over on fd 1"));
   EXPECT_TRUE(printed_.empty());
@@ -120,13 +123,70 @@ TEST_F(RunTest, BadHostIsAUsageErrorBeforeAnySyscall) {
   EXPECT_TRUE(sys_.log().empty());
 }
 
-TEST_F(RunTest, StdoutNotASocketFailsBeforeConnecting) {
+TEST_F(RunTest, FdpassModeNeedsASocketAndChecksBeforeConnecting) {
   sys_.Expect("fstat").OnFd(1).Mode(S_IFIFO | 0600);
-  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo());
+  Options o = Opts("unix/run/vm.sock");
+  o.mode = Options::Mode::kFdpass;
+  absl::Status s = cli::Run(sys_, o, MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
   EXPECT_THAT(std::string(s.message()),
               HasSubstr("stdout is not a socket, so the connection cannot be handed "
-                        "over: run this from ssh with 'ProxyUseFdpass yes'"));
+                        "over: run this from ssh with 'ProxyUseFdpass yes', or use "
+                        "--mode=relay"));
+}
+
+// The relay's set-up and a session that ends at once on both sides.
+void ExpectShortRelay(FakeSyscalls& sys) {
+  sys.Expect("fcntl").OnFd(3).Returns(O_RDWR);
+  sys.Expect("fcntl").OnFd(3);
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("fcntl").OnFd(6);
+  sys.Expect("pipe2").Returns(7);
+  sys.Expect("fcntl").OnFd(8);
+  sys.Expect("splice").OnFd(0).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("shutdown").OnFd(3);
+  sys.Expect("close").OnFd(1);
+  for (int fd : {8, 7, 6, 5, 3}) sys.Expect("close").OnFd(fd);
+}
+
+TEST_F(RunTest, AutoModeRelaysWhenStdoutIsAPipe) {
+  sys_.Adopt(1);
+  sys_.Expect("fstat").OnFd(1).Mode(S_IFIFO | 0600);
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  ExpectShortRelay(sys_);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo(true));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(debug_, ::testing::Contains("mode relay"));
+  EXPECT_THAT(debug_, ::testing::Contains(
+      "relayed 0 bytes to and 0 bytes from unix /run/vm.sock with splice"));
+}
+
+TEST_F(RunTest, RelayModeDoesNotLookAtStdout) {
+  sys_.Adopt(1);
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  ExpectShortRelay(sys_);
+  Options o = Opts("unix/run/vm.sock");
+  o.mode = Options::Mode::kRelay;
+  ASSERT_TRUE(cli::Run(sys_, o, MakeIo()).ok());
+}
+
+TEST_F(RunTest, VsockMuxClosedPortHint) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect");
+  sys_.Expect("write");
+  sys_.Expect("poll").Revents(POLLIN);
+  sys_.Expect("recv").Returns(0);
+  sys_.Expect("close").OnFd(3);
+  absl::Status s = cli::Run(sys_, Opts("vsock-mux/run/fc.sock", "2222"), MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_EQ(s.message(),
+            "port 2222 on /run/fc.sock is not open: the multiplexer closed the "
+            "connection without a reply; is sshd listening on vsock port 2222 in "
+            "the guest, and has it finished booting (--wait)?");
 }
 
 TEST_F(RunTest, StdoutClosed) {

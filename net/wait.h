@@ -1,0 +1,39 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// --wait: right after a VM or container starts, its socket or its sshd is not
+// there yet. Instead of a retry loop around ssh, retry the connect.
+
+#ifndef SSHPROXY_NET_WAIT_H_
+#define SSHPROXY_NET_WAIT_H_
+
+#include <functional>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "net/syscalls.h"
+#include "net/unique_fd.h"
+
+namespace sshproxy::net {
+
+// Returns true for the failures of a guest that is still coming up: the
+// socket path does not exist yet (NotFound), the connection is refused or
+// reset, or a multiplexer closes before answering (Unavailable), or a single
+// attempt timed out (DeadlineExceeded).
+bool IsRetryable(const absl::Status& status);
+
+// Calls `attempt` until it succeeds, fails with an error that is not
+// retryable, or `wait` has passed; sleeps between attempts with a backoff
+// from 100 ms doubling to 1 s. `attempt` gets the time left (never more than
+// `attempt_limit`), to bound its connect with. With `wait` zero, makes one
+// attempt. The last error is returned, saying how long it waited.
+// `debug`, if set, hears about each failed attempt.
+absl::StatusOr<UniqueFd> RetryUntil(
+    Syscalls& sys, absl::Duration wait, absl::Duration attempt_limit,
+    const std::function<absl::StatusOr<UniqueFd>(absl::Duration)>& attempt,
+    const std::function<void(absl::string_view)>& debug = nullptr);
+
+}  // namespace sshproxy::net
+
+#endif  // SSHPROXY_NET_WAIT_H_
