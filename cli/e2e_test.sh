@@ -120,10 +120,10 @@ case_permission_denied() {
 
 case_stdout_not_a_socket() {
   RC=0
-  timeout 10 "$PROXY" "unix$E2E/vm.sock" 22 </dev/null >"$E2E/stdout" 2>"$E2E/err" || RC=$?
+  timeout 10 "$PROXY" --mode=fdpass "unix$E2E/vm.sock" 22 </dev/null >"$E2E/stdout" 2>"$E2E/err" || RC=$?
   expect_eq "exit" 1 "$RC"
   expect_eq "stdout" 0 "$(stat -c %s "$E2E/stdout")"
-  expect_eq "stderr" "ssh-socket-proxy: stdout is not a socket, so the connection cannot be handed over: run this from ssh with 'ProxyUseFdpass yes'" "$(cat "$E2E/err")"
+  expect_eq "stderr" "ssh-socket-proxy: stdout is not a socket, so the connection cannot be handed over: run this from ssh with 'ProxyUseFdpass yes', or use --mode=relay" "$(cat "$E2E/err")"
 }
 
 case_bad_host_via_ssh() {

@@ -113,6 +113,21 @@ start_sshd() {
   return 1
 }
 
+# start_mux PATH STYLE: the test multiplexer (cli/testing/fake_mux.py) in
+# front of sshd -i for guest port 22.
+start_mux() {
+  python3 "$(e2e_runfile cli/testing/fake_mux.py)" --listen "$1" --style "$2" \
+    --guest-port 22 -- /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/mux.log" &
+  E2E_PIDS+=($!)
+  local i
+  for i in $(seq 100); do
+    [ -S "$1" ] && return 0
+    sleep 0.05
+  done
+  echo "multiplexer socket $1 did not appear" >&2
+  return 1
+}
+
 # e2e_ssh ARGS...: ssh with the test config, bounded; output in $OUT, $ERR.
 e2e_ssh() {
   RC=0
