@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/un.h>
@@ -65,7 +67,11 @@ absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
       domain, SOCK_STREAM | SOCK_CLOEXEC | (bounded ? SOCK_NONBLOCK : 0), 0);
   if (!s.ok()) {
     return absl::ErrnoToStatus(
-        s.error, absl::StrCat("socket(", domain == AF_VSOCK ? "AF_VSOCK" : "AF_UNIX",
+        s.error, absl::StrCat("socket(",
+                              domain == AF_VSOCK  ? "AF_VSOCK"
+                              : domain == AF_UNIX ? "AF_UNIX"
+                              : domain == AF_INET ? "AF_INET"
+                                                  : "AF_INET6",
                               ") for ", what));
   }
   UniqueFd fd(sys, s.value);
@@ -141,6 +147,32 @@ absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
         " because the path is longer than sun_path; is /proc mounted?)"));
   }
   return fd;
+}
+
+absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
+                                    uint16_t port, const ConnectOptions& options) {
+  std::string host(address);
+  if (host.size() > 2 && host.front() == '[' && host.back() == ']') {
+    host = host.substr(1, host.size() - 2);
+  }
+  sockaddr_in v4 = {};
+  sockaddr_in6 v6 = {};
+  if (inet_pton(AF_INET, host.c_str(), &v4.sin_addr) == 1) {
+    v4.sin_family = AF_INET;
+    v4.sin_port = htons(port);
+    return ConnectStream(sys, AF_INET, reinterpret_cast<const sockaddr*>(&v4),
+                         sizeof(v4), absl::StrCat("connect tcp:", host, ":", port),
+                         options);
+  }
+  if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
+    v6.sin6_family = AF_INET6;
+    v6.sin6_port = htons(port);
+    return ConnectStream(sys, AF_INET6, reinterpret_cast<const sockaddr*>(&v6),
+                         sizeof(v6), absl::StrCat("connect tcp:[", host, "]:", port),
+                         options);
+  }
+  return absl::InvalidArgumentError(absl::StrCat(
+      "\"", absl::CHexEscape(address), "\" is not an IPv4 or IPv6 address"));
 }
 
 absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,

@@ -35,6 +35,12 @@ absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,
                                       uint32_t port,
                                       const ConnectOptions& options);
 
+// Connects over TCP to `address` (an IPv4 or IPv6 literal, IPv6 with or
+// without brackets; never a name to resolve) and `port`. For machines that
+// machined knows only by an SSH address.
+absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
+                                    uint16_t port, const ConnectOptions& options);
+
 // Returns "unix:/run/x.sock" (C-escaped) and "vsock:4711:22": how errors and
 // verbose lines name an address.
 std::string UnixAddressName(absl::string_view path);
