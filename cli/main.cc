@@ -31,8 +31,12 @@ void DebugLine(absl::string_view line) {
 
 int main(int argc, char** argv) {
   using namespace sshproxy::cli;
-  absl::StatusOr<Options> options = ParseOptions(
-      std::vector<std::string>(argv + 1, argv + argc), std::getenv(kLocalSocketEnv));
+  Environment env;
+  env.local_socket = std::getenv("SSH_SOCKET_PROXY_LOCAL_SOCKET");
+  env.xdg_runtime_dir = std::getenv("XDG_RUNTIME_DIR");
+  env.runtime_dir = std::getenv("SSH_SOCKET_PROXY_RUNTIME_DIR");
+  absl::StatusOr<Options> options =
+      ParseOptions(std::vector<std::string>(argv + 1, argv + argc), env);
   if (!options.ok()) {
     PrintLine(ErrorLine(options.status()));
     return kExitUsage;

@@ -49,11 +49,13 @@ absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view flag,
 }  // namespace
 
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
-                                     const char* local_socket_env) {
+                                     const Environment& env) {
+  auto set = [](const char* v) { return v != nullptr && *v != '\0'; };
   Options options;
-  options.local_socket = (local_socket_env != nullptr && *local_socket_env != '\0')
-                             ? local_socket_env
-                             : std::string(parser::kLocalHostSocket);
+  options.local_socket = set(env.local_socket) ? env.local_socket
+                                               : std::string(parser::kLocalHostSocket);
+  if (set(env.xdg_runtime_dir)) options.user_runtime_dir = env.xdg_runtime_dir;
+  if (set(env.runtime_dir)) options.system_runtime_dir = env.runtime_dir;
   std::vector<absl::string_view> positional;
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -189,6 +191,9 @@ Options:
                              line (default 5s)
   --local-socket=PATH        the socket of .host (also from
                              $SSH_SOCKET_PROXY_LOCAL_SOCKET)
+
+machine/NAME asks systemd-machined: the user's ($XDG_RUNTIME_DIR) first,
+then the system's (/run, or $SSH_SOCKET_PROXY_RUNTIME_DIR).
 
 Everything this program prints goes to stderr: stdout belongs to ssh.
 

@@ -21,8 +21,13 @@ inline constexpr int kExitOk = 0;       // handed over (or --help, --dry-run)
 inline constexpr int kExitFailure = 1;  // could not connect or hand over
 inline constexpr int kExitUsage = 2;    // bad option or host string
 
-// Environment variable that overrides the local host's socket (.host).
-inline constexpr char kLocalSocketEnv[] = "SSH_SOCKET_PROXY_LOCAL_SOCKET";
+// The environment variables the program reads (see ENVIRONMENT in the man
+// page); main() reads them, everything else gets them from here.
+struct Environment {
+  const char* local_socket = nullptr;    // SSH_SOCKET_PROXY_LOCAL_SOCKET
+  const char* xdg_runtime_dir = nullptr; // XDG_RUNTIME_DIR: the user's machined
+  const char* runtime_dir = nullptr;     // SSH_SOCKET_PROXY_RUNTIME_DIR: instead of /run
+};
 
 struct Options {
   enum class Action { kConnect, kDryRun, kHelp, kVersion };
@@ -47,10 +52,14 @@ struct Options {
   absl::Duration wait = absl::ZeroDuration();
   // The socket of `.host`.
   std::string local_socket;
+  // Where the user's and the system's systemd-machined listen (machine/NAME),
+  // and the nspawn unix-export directories live. Empty user dir: no user scope.
+  std::string user_runtime_dir;
+  std::string system_runtime_dir = "/run";
 };
 
-// Parses argv. `local_socket_env` is the value of SSH_SOCKET_PROXY_LOCAL_SOCKET
-// (nullptr if unset); --local-socket wins over it.
+// Parses argv (without argv[0]) with `env`; --local-socket wins over
+// SSH_SOCKET_PROXY_LOCAL_SOCKET.
 //
 // ssh lowercases a host name that contains "/" before it expands %h, so
 // unix/run/VM.sock arrives as unix/run/vm.sock; %n is the name as typed.
@@ -59,7 +68,7 @@ struct Options {
 //
 // Returns InvalidArgumentError with a one-line message on bad usage.
 absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
-                                     const char* local_socket_env);
+                                     const Environment& env);
 
 // The --help text (for stderr).
 std::string UsageText();

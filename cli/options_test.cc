@@ -11,7 +11,9 @@ namespace sshproxy::cli {
 namespace {
 
 absl::StatusOr<Options> Parse(std::vector<std::string> args,
-                              const char* env = nullptr) {
+                              const char* local_socket = nullptr) {
+  Environment env;
+  env.local_socket = local_socket;
   return ParseOptions(args, env);
 }
 
@@ -87,6 +89,18 @@ TEST(OptionsTest, LocalSocketFromEnvironment) {
   EXPECT_EQ(Parse({"--local-socket=/tmp/flag.sock", ".host"}, "/tmp/env.sock")
                 ->local_socket,
             "/tmp/flag.sock");
+}
+
+TEST(OptionsTest, RuntimeDirectories) {
+  Environment env;
+  absl::StatusOr<Options> o = ParseOptions({"machine/x"}, env);
+  EXPECT_EQ(o->user_runtime_dir, "");
+  EXPECT_EQ(o->system_runtime_dir, "/run");
+  env.xdg_runtime_dir = "/run/user/1000";
+  env.runtime_dir = "/tmp/t/run";
+  o = ParseOptions({"machine/x"}, env);
+  EXPECT_EQ(o->user_runtime_dir, "/run/user/1000");
+  EXPECT_EQ(o->system_runtime_dir, "/tmp/t/run");
 }
 
 TEST(OptionsTest, Rejects) {

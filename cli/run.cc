@@ -2,6 +2,7 @@
 
 #include "cli/run.h"
 
+#include <algorithm>
 #include <string>
 #include <utility>
 #include <variant>
@@ -9,10 +10,12 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/cord.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "net/connect.h"
 #include "net/handover.h"
+#include "net/machine.h"
 #include "net/mux.h"
 #include "net/relay.h"
 #include "net/wait.h"
@@ -73,12 +76,26 @@ std::string ConnectHint(const absl::Status& s, const parser::Target& target) {
   return "";
 }
 
+// What to connect to: the parsed target, or for machine/NAME what
+// systemd-machined says the machine is.
+struct Endpoint {
+  parser::Target target;    // never a parser::Machine
+  std::string tcp_address;  // set: TCP to tcp_address:tcp_port instead
+  uint16_t tcp_port = 0;
+  std::string description;  // for --dry-run and --verbose
+  std::string missing_hint; // what to say when the socket is not there
+};
+
 // One connection attempt, bounded by `timeout`.
 absl::StatusOr<net::UniqueFd> ConnectOnce(net::Syscalls& sys,
-                                          const parser::Target& target,
+                                          const Endpoint& endpoint,
                                           const Options& options,
                                           absl::Duration timeout, const Io& io) {
   const net::ConnectOptions connect{timeout};
+  const parser::Target& target = endpoint.target;
+  if (!endpoint.tcp_address.empty()) {
+    return net::ConnectTcp(sys, endpoint.tcp_address, endpoint.tcp_port, connect);
+  }
   if (const auto* u = std::get_if<parser::UnixSocket>(&target)) {
     return net::ConnectUnix(sys, u->path, connect);
   }
@@ -105,12 +122,7 @@ absl::StatusOr<net::UniqueFd> ConnectOnce(net::Syscalls& sys,
     }
     return fd;
   }
-  if (std::holds_alternative<parser::LocalHost>(target)) {
-    return net::ConnectUnix(sys, options.local_socket, connect);
-  }
-  return absl::UnimplementedError(
-      absl::StrCat(parser::FormatTarget(target),
-                   ": this form is not supported by this version yet"));
+  return net::ConnectUnix(sys, options.local_socket, connect);  // LocalHost
 }
 
 std::string Describe(const parser::Target& target, const Options& options) {
@@ -118,6 +130,56 @@ std::string Describe(const parser::Target& target, const Options& options) {
     return absl::StrCat("local host ", net::UnixAddressName(options.local_socket).substr(5));
   }
   return parser::DescribeTarget(target);
+}
+
+// How long a machined lookup may take at most.
+constexpr absl::Duration kLookupTimeout = absl::Seconds(5);
+
+absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& target,
+                                 const Options& options) {
+  const auto* m = std::get_if<parser::Machine>(&target);
+  if (m == nullptr) return Endpoint{target, "", 0, Describe(target, options), ""};
+
+  absl::StatusOr<net::MachineLookup> lookup = net::LookupMachine(
+      sys, m->name, net::MachineScopes{options.user_runtime_dir, options.system_runtime_dir},
+      std::min(kLookupTimeout, options.connect_timeout));
+  if (!lookup.ok()) return lookup.status();
+  const net::MachineRecord& r = lookup->record;
+  const std::string what = absl::StrCat(
+      "machine ", m->name, " (", lookup->scope, " scope, class ",
+      r.machine_class.empty() ? "?" : absl::CHexEscape(r.machine_class),
+      r.service.empty() ? "" : absl::StrCat(", service ", absl::CHexEscape(r.service)), ")");
+
+  if (r.machine_class == "vm") {
+    if (r.vsock_cid.has_value()) {
+      parser::Vsock v{*r.vsock_cid, m->port};
+      return Endpoint{v, "", 0, absl::StrCat(what, ": ", parser::DescribeTarget(v)), ""};
+    }
+    if (r.ssh_address.has_value()) {
+      if (m->port > 65535) {
+        return absl::InvalidArgumentError(absl::StrCat(
+            what, " is reached over TCP, and port ", m->port, " is not a TCP port"));
+      }
+      return Endpoint{target, *r.ssh_address, static_cast<uint16_t>(m->port),
+                      absl::StrCat(what, ": tcp ", absl::CHexEscape(*r.ssh_address),
+                                   " port=", m->port),
+                      ""};
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        "machine ", m->name, " has no AF_VSOCK CID and no SSH address"));
+  }
+  if (r.machine_class == "container") {
+    if (r.service == "systemd-nspawn") {
+      parser::UnixSocket u{net::NspawnSshSocket(lookup->runtime_dir, m->name)};
+      return Endpoint{u, "", 0, absl::StrCat(what, ": ", parser::DescribeTarget(u)),
+                      "the container exports its sshd there only when sshd and "
+                      "systemd-ssh-generator (systemd 256+) are enabled in it"};
+    }
+    return absl::FailedPreconditionError(absl::StrCat(
+        what, ": only systemd-nspawn containers export their sshd where it can be found"));
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, ": only VMs and containers can be reached"));
 }
 
 }  // namespace
@@ -141,11 +203,15 @@ absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
   absl::StatusOr<parser::Target> target =
       parser::ParseTarget(options.host, options.port);
   if (!target.ok()) return AsUsageError(target.status());
-  const std::string description = Describe(*target, options);
-  if (io.debug) io.debug(absl::StrCat("host ", parser::FormatTarget(*target), " is ", description));
+  if (io.debug) {
+    io.debug(absl::StrCat("host ", parser::FormatTarget(*target), " is ",
+                          Describe(*target, options)));
+  }
 
   if (options.action == Options::Action::kDryRun) {
-    io.print(description);
+    absl::StatusOr<Endpoint> endpoint = Resolve(sys, *target, options);
+    if (!endpoint.ok()) return endpoint.status();
+    io.print(endpoint->description);
     return absl::OkStatus();
   }
 
@@ -167,13 +233,23 @@ absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
   }
   if (io.debug) io.debug(fdpass ? "mode fdpass" : "mode relay");
 
+  absl::StatusOr<Endpoint> endpoint = Resolve(sys, *target, options);
+  if (!endpoint.ok()) return endpoint.status();
+  const std::string& description = endpoint->description;
+  if (io.debug && std::holds_alternative<parser::Machine>(*target)) io.debug(description);
+
   absl::StatusOr<net::UniqueFd> fd = net::RetryUntil(
       sys, options.wait, options.connect_timeout,
       [&](absl::Duration timeout) {
-        return ConnectOnce(sys, *target, options, timeout, io);
+        return ConnectOnce(sys, *endpoint, options, timeout, io);
       },
       io.debug);
-  if (!fd.ok()) return WithHint(fd.status(), ConnectHint(fd.status(), *target));
+  if (!fd.ok()) {
+    if (absl::IsNotFound(fd.status()) && !endpoint->missing_hint.empty()) {
+      return WithHint(fd.status(), endpoint->missing_hint);
+    }
+    return WithHint(fd.status(), ConnectHint(fd.status(), endpoint->target));
+  }
   if (io.debug) io.debug(absl::StrCat("connected to ", description, " as fd ", fd->get()));
 
   if (fdpass) {

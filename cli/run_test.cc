@@ -101,7 +101,6 @@ TEST_F(RunTest, DryRunPrintsAndTouchesNothing) {
       {"unix%run/VM.sock", "unix /run/VM.sock"},
       {"vsock/host", "vsock cid=2 port=22"},
       {"vsock-mux/run/fc.sock", "vsock-mux /run/fc.sock port=22"},
-      {"machine/debian", "machine debian port=22"},
       {".host", "local host /run/ssh-unix-local/socket"},
   };
   for (const auto& [host, want] : cases) {
@@ -250,11 +249,103 @@ TEST_F(RunTest, SshGoneBeforeTheHandOver) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("ssh closed its end"));
 }
 
-TEST_F(RunTest, FormsOfLaterVersionsFailCleanly) {
+// The system machined at /run answers `reply` (no user scope in Opts()).
+void ExpectMachined(FakeSyscalls& sys, const std::string& reply) {
+  sys.Expect("socket").Returns(3);
+  sys.Expect("connect").OnFd(3);
+  sys.Expect("fcntl").Returns(O_RDWR | O_NONBLOCK);
+  sys.Expect("fcntl");
+  sys.Expect("write").OnFd(3);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("recv").Data(reply + std::string("\0", 1));
+  sys.Expect("close").OnFd(3);
+}
+
+TEST_F(RunTest, MachineContainerIsReachedThroughItsNspawnSocket) {
   ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"container","service":"systemd-nspawn"}})");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  ASSERT_TRUE(cli::Run(sys_, Opts("machine/debian"), MakeIo(true)).ok());
+  EXPECT_THAT(sys_.log(), ::testing::Contains(
+      "connect(3, unix:/run/systemd/nspawn/unix-export/debian/ssh)"));
+  EXPECT_THAT(debug_, ::testing::Contains(
+      "machine debian (system scope, class container, service systemd-nspawn): "
+      "unix /run/systemd/nspawn/unix-export/debian/ssh"));
+}
+
+TEST_F(RunTest, MachineContainerWithoutExportedSshd) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"container","service":"systemd-nspawn"}})");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(ENOENT);
+  sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("machine/debian"), MakeIo());
-  EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("not supported"));
+  EXPECT_EQ(s.message(),
+            "connect unix:/run/systemd/nspawn/unix-export/debian/ssh: No such file "
+            "or directory; the container exports its sshd there only when sshd and "
+            "systemd-ssh-generator (systemd 256+) are enabled in it");
+}
+
+TEST_F(RunTest, MachineVmDryRunShowsTheLookup) {
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","service":"systemd-vmspawn","vSockCid":4711}})");
+  Options o = Opts("machine/fedora", "2222");
+  o.action = Options::Action::kDryRun;
+  ASSERT_TRUE(cli::Run(sys_, o, MakeIo()).ok());
+  EXPECT_THAT(printed_, ElementsAre("machine fedora (system scope, class vm, service "
+                                    "systemd-vmspawn): vsock cid=4711 port=2222"));
+}
+
+TEST_F(RunTest, MachineVmConnectsOverVsock) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","vSockCid":4711}})");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg");
+  sys_.Expect("close");
+  ASSERT_TRUE(cli::Run(sys_, Opts("machine/fedora"), MakeIo()).ok());
+  EXPECT_THAT(sys_.log(), ::testing::Contains("connect(3, vsock:4711:22)"));
+}
+
+TEST_F(RunTest, MachineVmOverTcp) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","sshAddress":"127.0.0.1"}})");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg");
+  sys_.Expect("close");
+  ASSERT_TRUE(cli::Run(sys_, Opts("machine/fedora", "2222"), MakeIo()).ok());
+  EXPECT_EQ(sys_.log()[10], "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+}
+
+TEST_F(RunTest, MachinesThatCannotBeReached) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"parameters":{"class":"vm"}})",
+       "machine m has no AF_VSOCK CID and no SSH address"},
+      {R"({"parameters":{"class":"container","service":"docker"}})",
+       "machine m (system scope, class container, service docker): only "
+       "systemd-nspawn containers export their sshd where it can be found"},
+      {R"({"parameters":{"class":"host"}})",
+       "machine m (system scope, class host): only VMs and containers can be reached"},
+  };
+  for (const auto& [reply, want] : cases) {
+    FakeSyscalls sys;
+    sys.Expect("fstat").Mode(S_IFSOCK);
+    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectMachined(sys, reply);
+    absl::Status s = cli::Run(sys, Opts("machine/m"), MakeIo());
+    EXPECT_EQ(ExitCode(s), kExitFailure);
+    EXPECT_EQ(s.message(), want);
+  }
+}
+
+TEST_F(RunTest, MachineTcpPortRange) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","sshAddress":"::1"}})");
+  absl::Status s = cli::Run(sys_, Opts("machine/m", "70000"), MakeIo());
+  EXPECT_THAT(std::string(s.message()), HasSubstr("port 70000 is not a TCP port"));
 }
 
 }  // namespace
