@@ -1,0 +1,140 @@
+#!/usr/bin/env bash
+# End to end for machine/NAME: a test machined (cli/testing/fake_machined.py)
+# per scope, answering from fixtures; a systemd-nspawn-style container whose
+# exported sshd socket is a throwaway sshd; a VM known only by its SSH
+# address, reached over TCP on 127.0.0.1; a VM with a vsock CID, checked with
+# --dry-run and through the vsock guard (the connect can never happen).
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+e2e_guard "$@"
+e2e_init
+
+machined=$(e2e_runfile cli/testing/fake_machined.py)
+start_machined() {  # start_machined RUNTIME_DIR FIXTURE_JSON
+  local sock="$1/systemd/machine/io.systemd.Machine"
+  echo "$2" >"$1.fixture.json"
+  python3 "$machined" --listen "$sock" --fixture "$1.fixture.json" 2>>"$E2E/machined.log" &
+  E2E_PIDS+=($!)
+  local i
+  for i in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
+  return 1
+}
+
+tcp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+systemd-socket-activate --accept --inetd -l "127.0.0.1:$tcp_port" \
+  /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/socket-activate.log" &
+E2E_PIDS+=($!)
+
+mkdir -p "$E2E/run" "$E2E/user"
+start_sshd "$E2E/run/systemd/nspawn/unix-export/debian/ssh"
+start_machined "$E2E/user" '{
+  "uservm": {"parameters": {"name": "uservm", "class": "vm", "service": "systemd-vmspawn", "vSockCid": 4711}}
+}'
+start_machined "$E2E/run" '{
+  "debian": {"parameters": {"name": "debian", "class": "container", "service": "systemd-nspawn", "leader": 1}},
+  "nosshd": {"parameters": {"name": "nosshd", "class": "container", "service": "systemd-nspawn"}},
+  "tcpvm": {"parameters": {"name": "tcpvm", "class": "vm", "service": "qemu", "sshAddress": "127.0.0.1"}},
+  "nocid": {"parameters": {"name": "nocid", "class": "vm"}},
+  "badjson": {"raw": "{\"parameters\": {"},
+  "nonul": {"raw": "{\"parameters\":{}}", "nul": false},
+  "wrongtype": {"parameters": {"class": "vm", "vSockCid": "4711"}},
+  "errorreply": {"error": "io.systemd.Machine.Whatever", "parameters": {}},
+  "huge": {"size": 1100000}
+}'
+export XDG_RUNTIME_DIR="$E2E/user" SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/run"
+
+# proxy_direct ARGS...: the proxy alone, stdout a socketpair as ssh makes it.
+proxy_direct() {
+  RC=0
+  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
+  OUT=$(cat "$E2E/out")
+  ERR=$(cat "$E2E/err")
+}
+
+case_container_found_in_system_scope() {
+  # The user machined says NoSuchMachine; the system one knows it.
+  e2e_ssh -o "ProxyCommand=$PROXY -v %h %p %n" machine/debian echo ok
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+  expect_contains "proxy" "machine debian (system scope, class container, service systemd-nspawn): unix $E2E/run/systemd/nspawn/unix-export/debian/ssh" "$ERR"
+}
+
+case_percent_form() {
+  e2e_ssh machine%debian echo ok
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_vm_over_tcp() {
+  e2e_ssh -p "$tcp_port" machine/tcpvm echo ok
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_vm_with_cid_dry_run() {
+  local rc=0
+  timeout 10 "$PROXY" --dry-run machine/uservm 2222 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 0 "$rc"
+  expect_eq "dry run" "machine uservm (user scope, class vm, service systemd-vmspawn): vsock cid=4711 port=2222" "$(cat "$E2E/err")"
+}
+
+case_vm_with_cid_blocked_by_the_guard() {
+  # Shows the CID and port it would use; the guard refuses the socket.
+  proxy_direct "$PROXY" machine/uservm 2222
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "socket(AF_VSOCK) for connect vsock:4711:2222: Permission denied" "$ERR"
+}
+
+case_user_socket_missing_falls_back() {
+  XDG_RUNTIME_DIR="$E2E/nobody-here" e2e_ssh machine/debian echo ok
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_unknown_machine() {
+  e2e_ssh machine/ghost true
+  expect_eq "ssh exit" 255 "$RC"
+  expect_contains "stderr" "ssh-socket-proxy: machine ghost is not known to systemd-machined (asked the user and system scopes; machinectl list shows what is registered)" "$ERR"
+}
+
+case_no_machined() {
+  local rc=0
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/empty" timeout 10 "$PROXY" -n machine/x 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 1 "$rc"
+  expect_contains "stderr" "ssh-socket-proxy: no systemd-machined to ask about machine x: $E2E/empty/systemd/machine/io.systemd.Machine is not there" "$(cat "$E2E/err")"
+}
+
+case_container_without_sshd() {
+  e2e_ssh machine/nosshd true
+  expect_eq "ssh exit" 255 "$RC"
+  expect_contains "stderr" "connect unix:$E2E/run/systemd/nspawn/unix-export/nosshd/ssh: No such file or directory; the container exports its sshd there only when sshd and systemd-ssh-generator (systemd 256+) are enabled in it" "$ERR"
+}
+
+case_vm_without_address() {
+  proxy_direct "$PROXY" machine/nocid
+  expect_eq "stderr" "ssh-socket-proxy: machine nocid has no AF_VSOCK CID and no SSH address" "$ERR"
+}
+
+case_malformed_replies() {
+  local name want
+  while IFS='|' read -r name want; do
+    local rc=0
+    timeout 10 "$PROXY" -n "machine/$name" 2>"$E2E/err" || rc=$?
+    expect_eq "$name exit" 1 "$rc"
+    expect_contains "$name" "$want" "$(cat "$E2E/err")"
+  done <<TABLE
+badjson|machined (system) $E2E/run/systemd/machine/io.systemd.Machine: machined reply: not a JSON object
+nonul|machined (system) $E2E/run/systemd/machine/io.systemd.Machine: reply ended without its NUL terminator
+wrongtype|machined reply: "vSockCid" is not a CID
+errorreply|machined answered io.systemd.Machine.Whatever
+huge|reply larger than 1048576 bytes
+TABLE
+}
+
+e2e_case container_found_in_system_scope case_container_found_in_system_scope
+e2e_case machine_percent_form case_percent_form
+e2e_case vm_over_tcp case_vm_over_tcp
+e2e_case vm_with_cid_dry_run case_vm_with_cid_dry_run
+e2e_case vm_with_cid_blocked_by_the_guard case_vm_with_cid_blocked_by_the_guard
+e2e_case user_socket_missing_falls_back case_user_socket_missing_falls_back
+e2e_case unknown_machine case_unknown_machine
+e2e_case no_machined case_no_machined
+e2e_case container_without_sshd case_container_without_sshd
+e2e_case vm_without_address case_vm_without_address
+e2e_case malformed_replies case_malformed_replies
+e2e_finish e2e_machine
