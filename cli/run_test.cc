@@ -138,6 +138,8 @@ TEST_F(RunTest, FdpassModeNeedsASocketAndChecksBeforeConnecting) {
 void ExpectShortRelay(FakeSyscalls& sys) {
   sys.Expect("fcntl").OnFd(3).Returns(O_RDWR);
   sys.Expect("fcntl").OnFd(3);
+  sys.Expect("fcntl").OnFd(0);  // F_SETPIPE_SZ on ssh's pipes
+  sys.Expect("fcntl").OnFd(1);
   sys.Expect("pipe2").Returns(5);
   sys.Expect("fcntl").OnFd(6);
   sys.Expect("pipe2").Returns(7);

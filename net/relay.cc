@@ -157,6 +157,13 @@ absl::Status Relay(Syscalls& sys, int in, int out, int sock, RelayStats* stats) 
   if (flags.ok()) flags = sys.Fcntl(sock, F_SETFL, flags.value | O_NONBLOCK);
   if (!flags.ok()) return absl::ErrnoToStatus(flags.error, "relay: O_NONBLOCK on the socket");
 
+  // ssh's pipes are 64 KiB: at that size a relay spends its time switching
+  // between processes. The size belongs to the pipe, which we share with
+  // the caller; a larger one costs kernel memory only while it is full.
+  // Anything that is not a pipe says EBADF or EINVAL, which is fine.
+  sys.Fcntl(in, F_SETPIPE_SZ, static_cast<int>(kChunk));
+  sys.Fcntl(out, F_SETPIPE_SZ, static_cast<int>(kChunk));
+
   std::array<Direction, 2> dirs = {
       Direction("stdin to socket", in, sock),
       Direction("socket to stdout", sock, out),
