@@ -15,6 +15,8 @@ packages=(
   openssh-client openssh-server systemd socat netcat-openbsd strace
   # Test helpers (fake multiplexer and machined) and CI bookkeeping.
   python3 ca-certificates git
+  # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
+  gnuplot-nox util-linux
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -4,7 +4,7 @@
 #   ci/test.sh            set up (as root), then every stage below
 #
 # Stages: bazel test //... plain, under ASan and under UBSan; the example
-# consumer workspace; ci/fuzz.sh 30. The last line is "N passed, N failed"
+# consumer workspace; ci/bench.sh --quick; ci/fuzz.sh 30. The last line is "N passed, N failed"
 # over every test case of every stage; the exit code is non-zero on any
 # failure.
 set -uo pipefail
@@ -56,6 +56,15 @@ else
   tail -20 "$logdir/consumer.log" >&2
   echo "consumer printed '$consumer_out', want 'vsock cid=16 port=22'" >&2
   record consumer 0 1
+fi
+
+# Every benchmark harness, briefly: they work (no timing is asserted).
+echo "== bench: ci/bench.sh --quick" >&2
+if ci/bench.sh --quick >"$logdir/bench.log" 2>&1; then
+  record bench 1 0
+else
+  tail -30 "$logdir/bench.log" >&2
+  record bench 0 1
 fi
 
 # Every fuzz target for 30 seconds.

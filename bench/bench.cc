@@ -1,0 +1,441 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// The benchmark harness (ci/bench.sh runs it). Two measurements, each against
+// the programs a user would pick instead, interleaved run by run:
+//
+//   bench latency RUNS WARMUP SOCKET_DIR PROGRAM...
+//     What ssh does with ProxyUseFdpass: a socketpair as the child's stdin
+//     and stdout, spawn, recvmsg until the descriptor arrives, reap. A server
+//     on an AF_UNIX socket sends one byte on accept; the time measured is
+//     spawn -> that byte read, through the received descriptor for
+//     fd-passers and through the child's stdout for relays (socat, nc),
+//     which cannot pass a descriptor.
+//
+//   bench relay BYTES REPS SOCKET_DIR PROGRAM...
+//     BYTES through each relay, REPS times (medians reported), up (a pipe into its stdin, an AF_UNIX sink
+//     behind it) and down (an AF_UNIX source, its stdout into a pipe),
+//     against "direct": the harness on the socket itself, which is what fd
+//     passing gives.
+//
+// A PROGRAM is NAME=KIND:COMMAND..., KIND fdpass or stream, with {} standing
+// for the socket path, e.g. "ours=fdpass:/path/ssh-socket-proxy unix{} 22".
+// Output: tab-separated rows on stdout. Peak RSS comes from wait4's rusage,
+// taken by bench/rss (see there why).
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+[[noreturn]] void Die(const char* what) {
+  std::fprintf(stderr, "bench: %s: %s\n", what, std::strerror(errno));
+  std::exit(1);
+}
+
+struct Program {
+  std::string name;
+  bool fdpass = false;
+  std::vector<std::string> argv;  // "{}" replaced by the socket path
+};
+
+Program ParseProgram(const std::string& spec, const std::string& socket) {
+  Program p;
+  size_t eq = spec.find('='), colon = spec.find(':');
+  if (eq == std::string::npos || colon == std::string::npos || colon < eq) {
+    std::fprintf(stderr, "bench: bad program spec %s\n", spec.c_str());
+    std::exit(2);
+  }
+  p.name = spec.substr(0, eq);
+  p.fdpass = spec.substr(eq + 1, colon - eq - 1) == "fdpass";
+  std::string rest = spec.substr(colon + 1), word;
+  for (size_t i = 0; i <= rest.size(); ++i) {
+    if (i == rest.size() || rest[i] == ' ') {
+      if (!word.empty()) {
+        size_t at = word.find("{}");
+        if (at != std::string::npos) word.replace(at, 2, socket);
+        p.argv.push_back(word);
+      }
+      word.clear();
+    } else {
+      word += rest[i];
+    }
+  }
+  return p;
+}
+
+int Listen(const std::string& path) {
+  unlink(path.c_str());
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(s, 256) != 0) {
+    Die("listen");
+  }
+  return s;
+}
+
+int ConnectTo(const std::string& path) {
+  int s = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_un addr = {};
+  addr.sun_family = AF_UNIX;
+  std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+  if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) Die("connect");
+  return s;
+}
+
+// bench/rss, next to this binary.
+const std::string& RssLauncher() {
+  static const std::string path = [] {
+    char buf[4096];
+    ssize_t n = readlink("/proc/self/exe", buf, sizeof(buf) - 1);
+    if (n <= 0) Die("readlink /proc/self/exe");
+    std::string self(buf, static_cast<size_t>(n));
+    return self.substr(0, self.rfind('/')) + "/rss";
+  }();
+  return path;
+}
+
+// Spawns `p` with `in` and `out` as stdin and stdout; through bench/rss when
+// `rss_file` is set, so that its peak RSS lands there.
+pid_t Spawn(const Program& p, int in, int out, const std::string& rss_file = "") {
+  posix_spawn_file_actions_t fa;
+  posix_spawn_file_actions_init(&fa);
+  posix_spawn_file_actions_adddup2(&fa, in, 0);
+  posix_spawn_file_actions_adddup2(&fa, out, 1);
+  std::vector<char*> argv;
+  if (!rss_file.empty()) {
+    argv.push_back(const_cast<char*>(RssLauncher().c_str()));
+    argv.push_back(const_cast<char*>(rss_file.c_str()));
+  }
+  for (const std::string& a : p.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  pid_t pid;
+  if (posix_spawnp(&pid, argv[0], &fa, nullptr, argv.data(), environ) != 0) Die(argv[0]);
+  posix_spawn_file_actions_destroy(&fa);
+  return pid;
+}
+
+// Reaps `pid`; dies if it failed. `killed_ok`: we sent it SIGTERM (socat
+// exits 143 then, others die of the signal).
+void Reap(pid_t pid, const std::string& name, bool killed_ok = false) {
+  int status;
+  while (waitpid(pid, &status, 0) < 0) {
+    if (errno != EINTR) Die("waitpid");
+  }
+  const bool ok = WIFEXITED(status)
+                      ? WEXITSTATUS(status) == 0 ||
+                            (killed_ok && WEXITSTATUS(status) == 128 + SIGTERM)
+                      : killed_ok && WIFSIGNALED(status);
+  if (!ok) {
+    std::fprintf(stderr, "bench: %s failed (status %d)\n", name.c_str(), status);
+    std::exit(1);
+  }
+}
+
+long ReadRss(const std::string& file) {
+  FILE* f = std::fopen(file.c_str(), "r");
+  long kib = -1;
+  if (f == nullptr || std::fscanf(f, "%ld", &kib) != 1) Die("reading peak RSS");
+  std::fclose(f);
+  return kib;
+}
+
+int ReceiveFd(int channel) {
+  char byte;
+  iovec iov = {&byte, 1};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(int))];
+  msghdr msg = {};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  if (recvmsg(channel, &msg, MSG_CMSG_CLOEXEC) != 1) Die("recvmsg");
+  cmsghdr* c = CMSG_FIRSTHDR(&msg);
+  if (c == nullptr || c->cmsg_type != SCM_RIGHTS) Die("no descriptor");
+  int fd;
+  std::memcpy(&fd, CMSG_DATA(c), sizeof(int));
+  return fd;
+}
+
+void ReadOne(int fd) {
+  char b;
+  ssize_t n;
+  while ((n = read(fd, &b, 1)) < 0 && errno == EINTR) {
+  }
+  if (n != 1) Die("first byte");
+}
+
+double Percentile(std::vector<double> v, double q) {
+  std::sort(v.begin(), v.end());
+  return v[static_cast<size_t>(q * static_cast<double>(v.size() - 1) + 0.5)];
+}
+
+int Latency(int runs, int warmup, const std::string& dir,
+            const std::vector<std::string>& specs) {
+  const std::string path = dir + "/latency.sock";
+  int listener = Listen(path);
+  std::atomic<bool> stop{false};
+  std::thread server([&] {
+    while (!stop) {
+      int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+      if (c < 0) continue;
+      if (write(c, "S", 1) != 1) {
+      }
+      close(c);  // the byte stays readable after the close
+    }
+  });
+  std::vector<Program> programs;
+  for (const std::string& s : specs) programs.push_back(ParseProgram(s, path));
+  std::vector<std::vector<double>> us(programs.size());
+  for (int i = 0; i < warmup + runs; ++i) {
+    for (size_t p = 0; p < programs.size(); ++p) {
+      int sp[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
+      const auto t0 = Clock::now();
+      pid_t pid = Spawn(programs[p], sp[1], sp[1]);
+      close(sp[1]);
+      if (programs[p].fdpass) {
+        int fd = ReceiveFd(sp[0]);
+        ReadOne(fd);
+        close(fd);
+      } else {
+        ReadOne(sp[0]);
+      }
+      const auto t1 = Clock::now();
+      if (!programs[p].fdpass) kill(pid, SIGTERM);  // relays would wait for more
+      close(sp[0]);
+      Reap(pid, programs[p].name, !programs[p].fdpass);
+      if (i >= warmup) {
+        us[p].push_back(std::chrono::duration<double, std::micro>(t1 - t0).count());
+      }
+    }
+  }
+  // Peak RSS of each fd-passer, once, through bench/rss (not timed).
+  std::vector<long> rss(programs.size(), -1);
+  for (size_t p = 0; p < programs.size(); ++p) {
+    if (!programs[p].fdpass) continue;
+    int sp[2];
+    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
+    const std::string file = dir + "/rss." + programs[p].name;
+    pid_t pid = Spawn(programs[p], sp[1], sp[1], file);
+    close(sp[1]);
+    close(ReceiveFd(sp[0]));
+    close(sp[0]);
+    Reap(pid, programs[p].name);
+    rss[p] = ReadRss(file);
+  }
+  stop = true;
+  close(ConnectTo(path));  // wake the server
+  server.join();
+  close(listener);
+  std::printf("program\tkind\tmedian_us\tp10_us\tp90_us\tratio_to_floor\tpeak_rss_kib\n");
+  for (size_t p = 0; p < programs.size(); ++p) {
+    // Ratio to the first program (the floor), run by run: both ran back to
+    // back, so machine noise cancels more than in a ratio of medians.
+    std::vector<double> ratios;
+    for (size_t i = 0; i < us[p].size(); ++i) ratios.push_back(us[p][i] / us[0][i]);
+    std::printf("%s\t%s\t%.1f\t%.1f\t%.1f\t%.3f\t%s\n", programs[p].name.c_str(),
+                programs[p].fdpass ? "fd received" : "first byte", Percentile(us[p], 0.5),
+                Percentile(us[p], 0.1), Percentile(us[p], 0.9), Percentile(ratios, 0.5),
+                rss[p] < 0 ? "-" : std::to_string(rss[p]).c_str());
+  }
+  return 0;
+}
+
+constexpr size_t kBlock = 1 << 20;
+
+// Writes `bytes` from a block of noise to `fd`.
+void Produce(int fd, uint64_t bytes) {
+  static std::vector<char> block = [] {
+    std::vector<char> b(kBlock);
+    for (size_t i = 0; i < b.size(); ++i) b[i] = static_cast<char>(i * 2654435761u >> 13);
+    return b;
+  }();
+  while (bytes > 0) {
+    size_t n = static_cast<size_t>(std::min<uint64_t>(bytes, kBlock));
+    ssize_t w = write(fd, block.data(), n);
+    if (w < 0 && errno == EINTR) continue;
+    if (w <= 0) Die("produce");
+    bytes -= static_cast<uint64_t>(w);
+  }
+}
+
+// Reads `fd` to EOF; returns the byte count. `*last_byte` is when the
+// `expect`th byte arrived: a relay may linger before closing (socat waits
+// its -t timeout), which is not transfer time.
+uint64_t Consume(int fd, uint64_t expect, Clock::time_point* last_byte) {
+  std::vector<char> buf(kBlock);
+  uint64_t total = 0;
+  for (;;) {
+    ssize_t n = read(fd, buf.data(), buf.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) Die("consume");
+    if (n == 0) return total;
+    total += static_cast<uint64_t>(n);
+    if (total >= expect && last_byte != nullptr) {
+      *last_byte = Clock::now();
+      last_byte = nullptr;
+    }
+  }
+}
+
+struct Flow {
+  double seconds;
+  long rss_kib;
+};
+
+// Up: pipe -> PROGRAM -> socket -> sink.
+Flow Up(const Program* p, const std::string& path, int listener, uint64_t bytes,
+        const std::string& rss_file) {
+  uint64_t got = 0;
+  Clock::time_point end;
+  std::thread sink([&] {
+    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    got = Consume(c, bytes, &end);
+    close(c);
+  });
+  const auto start = Clock::now();
+  long rss = 0;
+  if (p == nullptr) {
+    int s = ConnectTo(path);
+    Produce(s, bytes);
+    shutdown(s, SHUT_WR);
+    sink.join();
+    close(s);
+  } else {
+    int in[2];
+    if (pipe2(in, O_CLOEXEC) != 0) Die("pipe2");
+    int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+    pid_t pid = Spawn(*p, in[0], devnull, rss_file);
+    close(in[0]);
+    close(devnull);
+    Produce(in[1], bytes);
+    close(in[1]);
+    sink.join();
+    Reap(pid, p->name);
+    rss = ReadRss(rss_file);
+  }
+  if (got != bytes) {
+    std::fprintf(stderr, "bench: up through %s: %llu of %llu bytes\n",
+                 p ? p->name.c_str() : "direct", static_cast<unsigned long long>(got),
+                 static_cast<unsigned long long>(bytes));
+    std::exit(1);
+  }
+  return {std::chrono::duration<double>(end - start).count(), rss};
+}
+
+// Down: source -> socket -> PROGRAM -> pipe.
+Flow Down(const Program* p, const std::string& path, int listener, uint64_t bytes,
+          const std::string& rss_file) {
+  std::thread source([&] {
+    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    Produce(c, bytes);
+    close(c);
+  });
+  const auto start = Clock::now();
+  uint64_t got = 0;
+  long rss = 0;
+  Clock::time_point end;
+  if (p == nullptr) {
+    int s = ConnectTo(path);
+    got = Consume(s, bytes, &end);
+    close(s);
+    source.join();
+  } else {
+    int in[2], out[2];
+    if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) Die("pipe2");
+    pid_t pid = Spawn(*p, in[0], out[1], rss_file);
+    close(in[0]);
+    close(out[1]);
+    got = Consume(out[0], bytes, &end);  // stdin stays open: a relay must not need its EOF
+    close(in[1]);
+    close(out[0]);
+    source.join();
+    Reap(pid, p->name);
+    rss = ReadRss(rss_file);
+  }
+  if (got != bytes) {
+    std::fprintf(stderr, "bench: down through %s: %llu of %llu bytes\n",
+                 p ? p->name.c_str() : "direct", static_cast<unsigned long long>(got),
+                 static_cast<unsigned long long>(bytes));
+    std::exit(1);
+  }
+  return {std::chrono::duration<double>(end - start).count(), rss};
+}
+
+
+int Relay(uint64_t bytes, int reps, const std::string& dir,
+          const std::vector<std::string>& specs) {
+  const std::string path = dir + "/relay.sock";
+  const std::string rss_file = dir + "/rss.relay";
+  int listener = Listen(path);
+  std::vector<Program> programs;
+  for (const std::string& s : specs) programs.push_back(ParseProgram(s, path));
+  auto gbps = [&](const Flow& f) { return static_cast<double>(bytes) / f.seconds / 1e9; };
+  std::printf("program\tup_gbps\tdown_gbps\tup_vs_direct\tdown_vs_direct\tpeak_rss_kib\n");
+  // Interleaved: each repetition runs direct and every program once.
+  std::vector<std::vector<double>> up(programs.size() + 1), down(programs.size() + 1);
+  std::vector<long> rss(programs.size() + 1, 0);
+  for (int r = 0; r < reps; ++r) {
+    for (size_t i = 0; i <= programs.size(); ++i) {
+      const Program* p = i == 0 ? nullptr : &programs[i - 1];
+      Flow u = Up(p, path, listener, bytes, rss_file);
+      Flow d = Down(p, path, listener, bytes, rss_file);
+      up[i].push_back(u.seconds);
+      down[i].push_back(d.seconds);
+      rss[i] = std::max({rss[i], u.rss_kib, d.rss_kib});
+    }
+  }
+  const double up0 = Percentile(up[0], 0.5), down0 = Percentile(down[0], 0.5);
+  for (size_t i = 0; i <= programs.size(); ++i) {
+    const Flow u{Percentile(up[i], 0.5), 0}, d{Percentile(down[i], 0.5), 0};
+    std::printf("%s\t%.3f\t%.3f\t%.3f\t%.3f\t%s\n",
+                i == 0 ? "direct" : programs[i - 1].name.c_str(), gbps(u), gbps(d),
+                up0 / u.seconds, down0 / d.seconds,
+                i == 0 ? "-" : std::to_string(rss[i]).c_str());
+  }
+  close(listener);
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  signal(SIGPIPE, SIG_IGN);
+  std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.size() >= 5 && args[0] == "latency") {
+    return Latency(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3],
+                   std::vector<std::string>(args.begin() + 4, args.end()));
+  }
+  if (args.size() >= 5 && args[0] == "relay") {
+    return Relay(std::strtoull(args[1].c_str(), nullptr, 10), std::atoi(args[2].c_str()),
+                 args[3], std::vector<std::string>(args.begin() + 4, args.end()));
+  }
+  std::fprintf(stderr,
+               "usage: bench latency RUNS WARMUP DIR PROGRAM...\n"
+               "       bench relay BYTES REPS DIR PROGRAM...\n");
+  return 2;
+}
