@@ -31,7 +31,15 @@ constexpr size_t kChunk = 1 << 20;
 constexpr int kRoundsPerTurn = 16;
 constexpr unsigned kSpliceFlags = SPLICE_F_MOVE | SPLICE_F_NONBLOCK | SPLICE_F_MORE;
 
-// One direction: src -> (kernel pipe or buffer) -> dst.
+// How a direction moves bytes, best first. Each falls back to the next when
+// the kernel refuses splice (EINVAL) before any byte moved.
+enum class Path {
+  kDirect,  // splice(src -> dst): one end is a pipe (ssh's)
+  kPipe,    // splice(src -> our pipe), splice(our pipe -> dst): neither is
+  kCopy,    // read/write through a buffer: splice refused (a terminal, say)
+};
+
+// One direction: src -> dst.
 struct Direction {
   Direction(const char* n, int s, int d) : name(n), src(s), dst(d) {}
 
@@ -39,8 +47,8 @@ struct Direction {
   int src;
   int dst;
 
-  bool splice = true;
-  UniqueFd pipe_r, pipe_w;  // the splice pipe
+  Path path = Path::kDirect;
+  UniqueFd pipe_r, pipe_w;  // kPipe's pipe
   std::unique_ptr<char[]> buf;  // the read/write fallback
   size_t buf_off = 0;
   size_t pending = 0;  // bytes taken from src, not yet given to dst
@@ -60,15 +68,73 @@ absl::Status Failed(const Direction& d, int error, absl::string_view call) {
   return absl::ErrnoToStatus(error, absl::StrCat("relay ", d.name, ": ", call));
 }
 
+absl::Status MakePipe(Syscalls& sys, Direction& d);
+
+// Moves on to the next Path after the kernel refused splice.
+absl::Status Degrade(Syscalls& sys, Direction& d) {
+  if (d.path == Path::kDirect) {
+    d.path = Path::kPipe;
+    return MakePipe(sys, d);
+  }
+  d.path = Path::kCopy;
+  d.pipe_r.reset();
+  d.pipe_w.reset();
+  d.buf = std::make_unique<char[]>(kChunk);
+  return absl::OkStatus();
+}
+
+// kDirect: splice(src -> dst) moves bytes in one call, so there is nothing
+// pending; but EAGAIN can mean an empty src or a full dst. A zero-timeout
+// poll of src tells which one to wait for.
+absl::StatusOr<bool> StepDirect(Syscalls& sys, Direction& d) {
+  bool progress = false;
+  for (int round = 0; round < kRoundsPerTurn && !d.done; ++round) {
+    if (d.src_eof) {
+      d.done = true;
+      return true;
+    }
+    SyscallResult<ssize_t> r = sys.Splice(d.src, d.dst, kChunk, kSpliceFlags);
+    if (r.ok()) {
+      if (r.value == 0) d.src_eof = true;
+      d.moved += static_cast<uint64_t>(r.value);
+      progress = true;
+      continue;
+    }
+    if (r.error == EINTR) continue;
+    if (r.error == EAGAIN) {
+      pollfd p = {d.src, POLLIN, 0};
+      SyscallResult<int> q = sys.Poll(&p, 1, 0);
+      const bool src_ready = q.ok() && q.value > 0;
+      d.want_fd = src_ready ? d.dst : d.src;
+      d.want_events = src_ready ? POLLOUT : POLLIN;
+      return progress;
+    }
+    if (IsGone(r.error)) {
+      // The socket was reset or the reader went away; which end does not
+      // matter, this direction is over.
+      d.done = true;
+      return true;
+    }
+    if ((r.error == EINVAL || r.error == ENOSYS) && d.moved == 0) {
+      if (absl::Status s = Degrade(sys, d); !s.ok()) return s;
+      return true;
+    }
+    return Failed(d, r.error, "splice");
+  }
+  return progress;
+}
+
 // Moves what it can without blocking. Returns true if anything happened.
 absl::StatusOr<bool> Step(Syscalls& sys, Direction& d) {
-  bool progress = false;
   d.want_fd = -1;
+  if (d.path == Path::kDirect) return StepDirect(sys, d);
+  bool progress = false;
+  const bool splice = d.path == Path::kPipe;
   for (int round = 0; round < kRoundsPerTurn && !d.done; ++round) {
     if (d.pending > 0) {
       SyscallResult<ssize_t> w =
-          d.splice ? sys.Splice(d.pipe_r.get(), d.dst, d.pending, kSpliceFlags)
-                   : sys.Write(d.dst, d.buf.get() + d.buf_off, d.pending);
+          splice ? sys.Splice(d.pipe_r.get(), d.dst, d.pending, kSpliceFlags)
+                 : sys.Write(d.dst, d.buf.get() + d.buf_off, d.pending);
       if (w.ok()) {
         d.pending -= static_cast<size_t>(w.value);
         d.buf_off = d.pending == 0 ? 0 : d.buf_off + static_cast<size_t>(w.value);
@@ -89,13 +155,13 @@ absl::StatusOr<bool> Step(Syscalls& sys, Direction& d) {
         d.done = true;
         return true;
       }
-      return Failed(d, w.error, d.splice ? "splice out" : "write");
+      return Failed(d, w.error, splice ? "splice out" : "write");
     }
     if (d.src_eof) {
       d.done = true;
       return true;
     }
-    if (!d.splice && !d.src_ready) {
+    if (!splice && !d.src_ready) {
       // A plain read could block on a descriptor we may not make
       // non-blocking (it can be shared with our caller): wait for poll.
       d.want_fd = d.src;
@@ -103,8 +169,8 @@ absl::StatusOr<bool> Step(Syscalls& sys, Direction& d) {
       return progress;
     }
     SyscallResult<ssize_t> r =
-        d.splice ? sys.Splice(d.src, d.pipe_w.get(), kChunk, kSpliceFlags)
-                 : sys.Read(d.src, d.buf.get(), kChunk);
+        splice ? sys.Splice(d.src, d.pipe_w.get(), kChunk, kSpliceFlags)
+               : sys.Read(d.src, d.buf.get(), kChunk);
     d.src_ready = false;
     if (r.ok()) {
       if (r.value == 0) {
@@ -121,19 +187,17 @@ absl::StatusOr<bool> Step(Syscalls& sys, Direction& d) {
       d.want_events = POLLIN;
       return progress;
     }
-    if (d.splice && (r.error == EINVAL || r.error == ENOSYS) && d.moved == 0) {
+    if (splice && (r.error == EINVAL || r.error == ENOSYS) && d.moved == 0) {
       // This kernel or descriptor does not splice (a terminal, /dev/null on
       // old kernels...): copy through a buffer instead.
-      d.splice = false;
-      d.buf = std::make_unique<char[]>(kChunk);
-      progress = true;
-      continue;
+      if (absl::Status s = Degrade(sys, d); !s.ok()) return s;
+      return true;
     }
     if (r.error == ECONNRESET) {
       d.src_eof = true;  // a reset ends the stream like EOF does
       continue;
     }
-    return Failed(d, r.error, d.splice ? "splice in" : "read");
+    return Failed(d, r.error, splice ? "splice in" : "read");
   }
   return progress;
 }
@@ -168,9 +232,6 @@ absl::Status Relay(Syscalls& sys, int in, int out, int sock, RelayStats* stats) 
       Direction("stdin to socket", in, sock),
       Direction("socket to stdout", sock, out),
   };
-  for (Direction& d : dirs) {
-    if (absl::Status s = MakePipe(sys, d); !s.ok()) return s;
-  }
   Direction& up = dirs[0];
   Direction& down = dirs[1];
   bool up_finished = false;
@@ -224,7 +285,7 @@ absl::Status Relay(Syscalls& sys, int in, int out, int sock, RelayStats* stats) 
   if (stats != nullptr) {
     stats->to_socket = up.moved;
     stats->from_socket = down.moved;
-    stats->spliced = up.splice && down.splice;
+    stats->spliced = up.path != Path::kCopy && down.path != Path::kCopy;
   }
   // The guest is done (or gone): ssh sees EOF on its read end at once,
   // even if something else still holds a copy of our stdout.

@@ -26,10 +26,10 @@ struct RelayStats {
 //     keeps delivering the other direction;
 //   - EOF on the socket (or a reset): closes `out` and returns OK;
 //   - `out` closed by the reader (EPIPE): returns OK, nothing left to do.
-// Data moves with splice(2) through a kernel pipe per direction, so it is
-// never copied through user space; where the kernel refuses splice for a
-// descriptor (EINVAL: a terminal, say) that direction falls back to
-// read/write. Puts `sock` in non-blocking mode; leaves `in` and `out` as they
+// Data moves with splice(2), never through user space: straight between
+// ssh's pipe and the socket, or through a kernel pipe of ours when neither
+// end is a pipe; where the kernel refuses splice for a descriptor (EINVAL: a
+// terminal, say) that direction falls back to read/write. Puts `sock` in non-blocking mode; leaves `in` and `out` as they
 // are (they may be shared with the caller). SIGPIPE must be ignored.
 // Returns an error only for failures that lose data, naming the direction.
 absl::Status Relay(Syscalls& sys, int in, int out, int sock,

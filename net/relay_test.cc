@@ -158,40 +158,49 @@ TEST_F(RelayPosixTest, SshStopsReading) {
   EXPECT_TRUE(s.ok()) << s;
 }
 
+// The relay's set-up: the socket made non-blocking, ssh's pipes grown.
+void ExpectSetup(FakeSyscalls& sys) {
+  sys.Expect("fcntl").OnFd(3).Returns(O_RDWR);
+  sys.Expect("fcntl").OnFd(3);
+  sys.Expect("fcntl").OnFd(0);
+  sys.Expect("fcntl").OnFd(1);
+}
+
+// splice(3 -> 1) finds nothing; a zero-timeout poll says the socket is empty.
+void ExpectDownIdle(FakeSyscalls& sys) {
+  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
+  sys.Expect("poll").OnFd(3).Returns(0);
+}
+
 TEST(RelayFakeTest, FallsBackToReadWriteAndHalfClosesOnStdinEof) {
   FakeSyscalls sys;
   sys.Adopt(1);
-  sys.Expect("fcntl").OnFd(3).Returns(O_RDWR);
-  sys.Expect("fcntl").OnFd(3);
-  sys.Expect("fcntl").OnFd(0);  // F_SETPIPE_SZ on ssh's pipes
-  sys.Expect("fcntl").OnFd(1);
+  ExpectSetup(sys);
+  // stdin (a terminal, say) refuses splice, straight and through a pipe:
+  // read/write it is, each read after poll.
+  sys.Expect("splice").OnFd(0).Fails(EINVAL);
   sys.Expect("pipe2").Returns(5);
   sys.Expect("fcntl").OnFd(6);
-  sys.Expect("pipe2").Returns(7);
-  sys.Expect("fcntl").OnFd(8);
-  // stdin (a terminal, say) refuses splice: read/write, each read after poll.
+  ExpectDownIdle(sys);
   sys.Expect("splice").OnFd(0).Fails(EINVAL);
-  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
-  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
+  sys.Expect("close").OnFd(5);
+  sys.Expect("close").OnFd(6);
+  ExpectDownIdle(sys);
+  ExpectDownIdle(sys);
   sys.Expect("poll").Revents(POLLIN);
   sys.Expect("read").OnFd(0).Data("hello");
   sys.Expect("write").OnFd(3).Returns(2);  // a short write
   sys.Expect("write").OnFd(3);
-  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
-  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
+  ExpectDownIdle(sys);
+  ExpectDownIdle(sys);
   sys.Expect("poll").Fails(EINTR);
-  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
+  ExpectDownIdle(sys);
   sys.Expect("poll").Revents(POLLIN);
   sys.Expect("read").OnFd(0).Returns(0);  // ssh is done talking
   sys.Expect("splice").OnFd(3).Returns(4);
-  sys.Expect("splice").OnFd(7).Returns(4);
   sys.Expect("splice").OnFd(3).Returns(0);  // and so is the guest
   sys.Expect("shutdown").OnFd(3);
   sys.Expect("close").OnFd(1);
-  sys.Expect("close").OnFd(8);
-  sys.Expect("close").OnFd(7);
-  sys.Expect("close").OnFd(6);
-  sys.Expect("close").OnFd(5);
   RelayStats stats;
   absl::Status s = Relay(sys, 0, 1, 3, &stats);
   ASSERT_TRUE(s.ok()) << s;
@@ -207,53 +216,51 @@ TEST(RelayFakeTest, FallsBackToReadWriteAndHalfClosesOnStdinEof) {
   EXPECT_FALSE(stats.spliced);
 }
 
+TEST(RelayFakeTest, DirectSpliceWaitsForTheSideThatIsStuck) {
+  FakeSyscalls sys;
+  sys.Adopt(1);
+  ExpectSetup(sys);
+  // stdin has data but the socket is full: wait for the socket.
+  sys.Expect("splice").OnFd(0).Fails(EAGAIN);
+  sys.Expect("poll").OnFd(0).Revents(POLLIN);
+  ExpectDownIdle(sys);
+  sys.Expect("poll").Revents(POLLOUT);
+  sys.Expect("splice").OnFd(0).Returns(65536);
+  sys.Expect("splice").OnFd(0).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("shutdown").OnFd(3);
+  sys.Expect("close").OnFd(1);
+  RelayStats stats;
+  ASSERT_TRUE(Relay(sys, 0, 1, 3, &stats).ok());
+  EXPECT_THAT(sys.log(), Contains("poll([3 out, 3 in], -1)"));
+  EXPECT_EQ(stats.to_socket, 65536u);
+  EXPECT_TRUE(stats.spliced);
+}
+
 TEST(RelayFakeTest, SshGoneStopsCleanly) {
   FakeSyscalls sys;
   sys.Adopt(1);
-  sys.Expect("fcntl").Returns(O_RDWR);
-  sys.Expect("fcntl");
-  sys.Expect("fcntl").OnFd(0);
-  sys.Expect("fcntl").OnFd(1);
-  sys.Expect("pipe2").Returns(5);
-  sys.Expect("fcntl");
-  sys.Expect("pipe2").Returns(7);
-  sys.Expect("fcntl");
+  ExpectSetup(sys);
   sys.Expect("splice").OnFd(0).Fails(EAGAIN);
+  sys.Expect("poll").OnFd(0).Returns(0);
   sys.Expect("splice").OnFd(3).Returns(100);
-  sys.Expect("splice").OnFd(7).Fails(EPIPE);  // ssh closed our stdout
+  sys.Expect("splice").OnFd(3).Fails(EPIPE);  // ssh closed our stdout
   sys.Expect("close").OnFd(1);
-  sys.Expect("close").OnFd(8);
-  sys.Expect("close").OnFd(7);
-  sys.Expect("close").OnFd(6);
-  sys.Expect("close").OnFd(5);
   EXPECT_TRUE(Relay(sys, 0, 1, 3).ok());
 }
 
 TEST(RelayFakeTest, EveryErrorNamesItsDirection) {
   FakeSyscalls sys;
-  sys.Expect("fcntl").Returns(O_RDWR);
-  sys.Expect("fcntl");
-  sys.Expect("fcntl").OnFd(0);
-  sys.Expect("fcntl").OnFd(1);
-  sys.Expect("pipe2").Returns(5);
-  sys.Expect("fcntl");
-  sys.Expect("pipe2").Returns(7);
-  sys.Expect("fcntl");
+  ExpectSetup(sys);
   sys.Expect("splice").OnFd(0).Fails(EIO);
-  sys.Expect("close").OnFd(8);
-  sys.Expect("close").OnFd(7);
-  sys.Expect("close").OnFd(6);
-  sys.Expect("close").OnFd(5);
   absl::Status s = Relay(sys, 0, 1, 3);
-  EXPECT_EQ(s.message(), "relay stdin to socket: splice in: Input/output error");
+  EXPECT_EQ(s.message(), "relay stdin to socket: splice: Input/output error");
 }
 
 TEST(RelayFakeTest, PipeFailure) {
   FakeSyscalls sys;
-  sys.Expect("fcntl").Returns(O_RDWR);
-  sys.Expect("fcntl");
-  sys.Expect("fcntl").OnFd(0);
-  sys.Expect("fcntl").OnFd(1);
+  ExpectSetup(sys);
+  sys.Expect("splice").OnFd(0).Fails(EINVAL);  // not a pipe: needs ours
   sys.Expect("pipe2").Fails(EMFILE);
   absl::Status s = Relay(sys, 0, 1, 3);
   EXPECT_EQ(s.message(), "relay stdin to socket: pipe2: Too many open files");
