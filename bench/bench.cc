@@ -307,6 +307,15 @@ struct Flow {
   long rss_kib;
 };
 
+// A relay that loses or invents bytes has no throughput to report.
+void CheckBytes(const char* direction, const Program* p, uint64_t got, uint64_t want) {
+  if (got == want) return;
+  std::fprintf(stderr, "bench: %s through %s: %llu of %llu bytes\n", direction,
+               p ? p->name.c_str() : "direct", static_cast<unsigned long long>(got),
+               static_cast<unsigned long long>(want));
+  std::exit(1);
+}
+
 // Up: pipe -> PROGRAM -> socket -> sink.
 Flow Up(const Program* p, const std::string& path, int listener, uint64_t bytes,
         const std::string& rss_file) {
@@ -338,12 +347,7 @@ Flow Up(const Program* p, const std::string& path, int listener, uint64_t bytes,
     Reap(pid, p->name);
     rss = ReadRss(rss_file);
   }
-  if (got != bytes) {
-    std::fprintf(stderr, "bench: up through %s: %llu of %llu bytes\n",
-                 p ? p->name.c_str() : "direct", static_cast<unsigned long long>(got),
-                 static_cast<unsigned long long>(bytes));
-    std::exit(1);
-  }
+  CheckBytes("up", p, got, bytes);
   return {std::chrono::duration<double>(end - start).count(), rss};
 }
 
@@ -377,12 +381,7 @@ Flow Down(const Program* p, const std::string& path, int listener, uint64_t byte
     Reap(pid, p->name);
     rss = ReadRss(rss_file);
   }
-  if (got != bytes) {
-    std::fprintf(stderr, "bench: down through %s: %llu of %llu bytes\n",
-                 p ? p->name.c_str() : "direct", static_cast<unsigned long long>(got),
-                 static_cast<unsigned long long>(bytes));
-    std::exit(1);
-  }
+  CheckBytes("down", p, got, bytes);
   return {std::chrono::duration<double>(end - start).count(), rss};
 }
 

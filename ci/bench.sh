@@ -214,17 +214,29 @@ checked for its own N: {storm['succeeded']} succeeded, wall time
 authentication and the remote login shell's start-up (its rc files run for
 every session, on {os.cpu_count()} cores), not the proxy's.
 
-## Notes
+## Why, where a target is close or missed
 
-- The latency target is close to the noise: both programs spend most of
-  their time in fork/exec and the kernel, and the difference is the
-  start-up of a 3 MB static binary (Abseil, RE2, nlohmann-json) against a
-  0.7 MB one. What would close it: fewer pages touched at start-up (split
-  the machine/ lookup and RE2 out of the hot path into lazily used code).
-- Relaying costs a context switch per pipe buffer; the proxy grows ssh's
-  pipes to 1 MiB (F_SETPIPE_SZ), which is what puts it well above socat and
-  nc. Relays copy through two pipes per direction; splicing directly
-  between ssh's pipe and the socket would save one pipe hop.
+- **Hand-over latency** (target 1.2x the floor): on a quiet machine the
+  proxy measured 1.15x and 1.16x; with other load on the 2 cores, 1.21x to
+  1.25x. The difference from the floor is start-up work only (both make the
+  same 5 system calls after exec): libstdc++'s iostream and locale set-up,
+  about 60 us measured with an empty static C++ program, which Abseil
+  20220623 pulls in (`absl/status/status.h` includes `absl/strings/cord.h`,
+  which includes `<iostream>`); and some 20 more page faults of a 3 MB
+  static binary against a 0.7 MB one. What would close it: an Abseil whose
+  Status does not drag in `<iostream>`, or a Status-free start-up path.
+- **Relay upload** (target 60% of direct): the caller writes into its pipe
+  (one copy), the kernel moves the pipe's pages into the AF_UNIX socket, the
+  sink copies them out, and three processes share 2 cores, where direct is
+  two copies and two processes. The relay itself makes one splice per chunk
+  (straight from the caller's pipe to the socket) after growing the pipe to
+  1 MiB; download, socket to pipe, reaches 80-93%. What would close it: more
+  cores, or a caller that hands over its buffers (vmsplice); nothing left in
+  the relay. (systemd-ssh-proxy cannot relay at all; socat and nc move 4-8x
+  less.)
+- **Storm wall time** is sshd's: key exchange, authentication and the remote
+  login shell, 200 times on 2 cores; on this machine the shell's rc files
+  also take a lock (pyenv), which serialises part of each session.
 """
 if not quick:
     open(os.path.join(out, "benchmarks.md"), "w").write(md)

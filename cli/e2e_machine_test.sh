@@ -14,9 +14,7 @@ start_machined() {  # start_machined RUNTIME_DIR FIXTURE_JSON
   echo "$2" >"$1.fixture.json"
   python3 "$machined" --listen "$sock" --fixture "$1.fixture.json" 2>>"$E2E/machined.log" &
   E2E_PIDS+=($!)
-  local i
-  for i in $(seq 100); do [ -S "$sock" ] && return 0; sleep 0.05; done
-  return 1
+  e2e_wait_socket "$sock"
 }
 
 tcp_port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -42,13 +40,6 @@ start_machined "$E2E/run" '{
 }'
 export XDG_RUNTIME_DIR="$E2E/user" SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/run"
 
-# proxy_direct ARGS...: the proxy alone, stdout a socketpair as ssh makes it.
-proxy_direct() {
-  RC=0
-  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
-  OUT=$(cat "$E2E/out")
-  ERR=$(cat "$E2E/err")
-}
 
 case_container_found_in_system_scope() {
   # The user machined says NoSuchMachine; the system one knows it.

@@ -68,13 +68,6 @@ case_missing_socket_ssh_reports() {
   expect_contains "stderr" "ssh-socket-proxy: connect unix:$E2E/nothing-here.sock: No such file or directory; is the VM or container running" "$ERR"
 }
 
-# proxy_direct ARGS...: the proxy alone, stdout a socketpair as ssh makes it.
-proxy_direct() {
-  RC=0
-  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
-  OUT=$(cat "$E2E/out")
-  ERR=$(cat "$E2E/err")
-}
 
 case_hands_over_one_socket() {
   proxy_direct "$PROXY" "unix$E2E/vm.sock" 22
@@ -169,7 +162,6 @@ vsock/4711|vsock cid=4711 port=2222
 vsock%0x1267|vsock cid=4711 port=2222
 vsock/host|vsock cid=2 port=2222
 vsock-mux/run/fc.sock|vsock-mux /run/fc.sock port=2222
-machine/debian|machine debian port=2222
 machine/.host|local host /run/ssh-unix-local/socket
 .host|local host /run/ssh-unix-local/socket
 TABLE

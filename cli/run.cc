@@ -127,7 +127,7 @@ absl::StatusOr<net::UniqueFd> ConnectOnce(net::Syscalls& sys,
 
 std::string Describe(const parser::Target& target, const Options& options) {
   if (std::holds_alternative<parser::LocalHost>(target)) {
-    return absl::StrCat("local host ", net::UnixAddressName(options.local_socket).substr(5));
+    return absl::StrCat("local host ", absl::CHexEscape(options.local_socket));
   }
   return parser::DescribeTarget(target);
 }

@@ -91,6 +91,17 @@ e2e_cleanup() {
   rm -rf "$E2E"
 }
 
+# e2e_wait_socket PATH: returns once PATH is a socket (5 s at most).
+e2e_wait_socket() {
+  local i
+  for i in $(seq 100); do
+    [ -S "$1" ] && return 0
+    sleep 0.05
+  done
+  echo "socket $1 did not appear" >&2
+  return 1
+}
+
 # start_sshd SOCKET: one `sshd -i` per connection, as systemd-ssh-generator
 # sets it up in guests. Returns once the socket exists. Sockets are bound at a
 # short path and renamed into place, so SOCKET may be longer than sun_path.
@@ -101,16 +112,7 @@ start_sshd() {
   systemd-socket-activate --accept --inetd -l "$short" \
     /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/socket-activate.log" &
   E2E_PIDS+=($!)
-  local i
-  for i in $(seq 100); do
-    if [ -S "$short" ]; then
-      [ "$short" = "$1" ] || mv "$short" "$1"
-      return 0
-    fi
-    sleep 0.05
-  done
-  echo "sshd socket $1 did not appear" >&2
-  return 1
+  e2e_wait_socket "$short" && mv "$short" "$1"
 }
 
 # start_mux PATH STYLE: the test multiplexer (cli/testing/fake_mux.py) in
@@ -119,13 +121,16 @@ start_mux() {
   python3 "$(e2e_runfile cli/testing/fake_mux.py)" --listen "$1" --style "$2" \
     --guest-port 22 -- /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/mux.log" &
   E2E_PIDS+=($!)
-  local i
-  for i in $(seq 100); do
-    [ -S "$1" ] && return 0
-    sleep 0.05
-  done
-  echo "multiplexer socket $1 did not appear" >&2
-  return 1
+  e2e_wait_socket "$1"
+}
+
+# proxy_direct ARGS...: the proxy alone, with stdout a socketpair as ssh
+# makes it (cli/testing/fdpass_harness.py); its report in $OUT, stderr in $ERR.
+proxy_direct() {
+  RC=0
+  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
+  OUT=$(cat "$E2E/out")
+  ERR=$(cat "$E2E/err")
 }
 
 # e2e_ssh ARGS...: ssh with the test config, bounded; output in $OUT, $ERR.
