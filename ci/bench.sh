@@ -216,16 +216,17 @@ every session, on {os.cpu_count()} cores), not the proxy's.
 
 ## Why, where a target is close or missed
 
-- **Hand-over latency** (target 1.2x the floor): on a quiet machine the
-  proxy measured 1.15x and 1.16x; with other load on the 2 cores, 1.21x to
-  1.25x. The difference from the floor is start-up work only (both make the
+- **Hand-over latency** (target 1.2x the floor): {ratio:.2f}x in this run;
+  across runs on this machine 1.14x-1.16x when it was quiet and up to 1.25x
+  with other load on its 2 cores. The difference from the floor is start-up work only (both make the
   same 5 system calls after exec): libstdc++'s iostream and locale set-up,
   about 60 us measured with an empty static C++ program, which Abseil
   20220623 pulls in (`absl/status/status.h` includes `absl/strings/cord.h`,
   which includes `<iostream>`); and some 20 more page faults of a 3 MB
   static binary against a 0.7 MB one. What would close it: an Abseil whose
   Status does not drag in `<iostream>`, or a Status-free start-up path.
-- **Relay upload** (target 60% of direct): the caller writes into its pipe
+- **Relay upload** (target 60% of direct): {float(me["up_vs_direct"]):.0%} in this run
+  (46-57% across runs), download {float(me["down_vs_direct"]):.0%}. The caller writes into its pipe
   (one copy), the kernel moves the pipe's pages into the AF_UNIX socket, the
   sink copies them out, and three processes share 2 cores, where direct is
   two copies and two processes. The relay itself makes one splice per chunk
