@@ -142,7 +142,7 @@ case_usage_errors() {
 
 case_vsock_is_guarded() {
   # The guard in action: the real binary cannot even create an AF_VSOCK socket.
-  proxy_direct "$PROXY" vsock/4711 22
+  proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" vsock/4711 22
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
   expect_contains "stderr" "socket(AF_VSOCK) for connect vsock:4711:22: Permission denied" "$ERR"
 }

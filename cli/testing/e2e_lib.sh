@@ -124,6 +124,13 @@ start_mux() {
   e2e_wait_socket "$1"
 }
 
+# Prefix for the runs that give the real binary a vsock target, as a second
+# layer under the seccomp guard: strace makes every connect fail without
+# executing it (strace -e inject=connect:error=ECONNREFUSED), so even a broken
+# guard could not reach the vsock peer. LeakSanitizer cannot run under ptrace.
+VSOCK_SAFE=(env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null
+  -e trace=connect -e inject=connect:error=ECONNREFUSED)
+
 # proxy_direct ARGS...: the proxy alone, with stdout a socketpair as ssh
 # makes it (cli/testing/fdpass_harness.py); its report in $OUT, stderr in $ERR.
 proxy_direct() {
