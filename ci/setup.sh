@@ -13,10 +13,11 @@ packages=(
   libabsl-dev libre2-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   # Real peers for the end-to-end tests and the demo.
   openssh-client openssh-server systemd socat netcat-openbsd strace
-  # Test helpers (fake multiplexer and machined) and CI bookkeeping.
-  python3 ca-certificates git
+  # Test helpers (fake multiplexer and machined), the man page check, and
+  # CI bookkeeping.
+  python3 groff-base ca-certificates git
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
-  gnuplot-nox util-linux
+  gnuplot-nox util-linux bc
 )
 
 if [ "$(id -u)" -ne 0 ]; then
