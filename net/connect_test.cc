@@ -240,5 +240,33 @@ TEST(ConnectVsockTest, Refused) {
   EXPECT_EQ(fd.status().message(), "connect vsock:3:22: Connection reset by peer");
 }
 
+TEST(ConnectTcpTest, Ipv4AndIpv6Literals) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"127.0.0.1", "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)"},
+      {"::1", "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0)"},
+      {"[fe80::1]", "socket(AF_INET6, SOCK_STREAM|SOCK_CLOEXEC, 0)"},
+  };
+  for (const auto& [address, want] : cases) {
+    FakeSyscalls sys;
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect").Fails(ECONNREFUSED);
+    sys.Expect("close");
+    absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, address, 2222, kUnbounded);
+    EXPECT_EQ(sys.log()[0], want) << address;
+    EXPECT_THAT(std::string(fd.status().message()), HasSubstr(":2222: Connection refused"));
+  }
+}
+
+TEST(ConnectTcpTest, NamesAreNotResolved) {
+  for (const char* address : {"example.com", "", "1.2.3", "[::1", "fe80::1%eth0"}) {
+    FakeSyscalls sys;  // nothing may be called
+    absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, address, 22, kUnbounded);
+    ASSERT_FALSE(fd.ok()) << address;
+    EXPECT_EQ(fd.status().code(), absl::StatusCode::kInvalidArgument);
+    EXPECT_THAT(std::string(fd.status().message()),
+                HasSubstr("is not an IPv4 or IPv6 address"));
+  }
+}
+
 }  // namespace
 }  // namespace sshproxy::net

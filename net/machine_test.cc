@@ -119,6 +119,14 @@ TEST(VarlinkCallTest, Failures) {
   }
 }
 
+TEST(VarlinkCallTest, SendFailure) {
+  FakeSyscalls sys;
+  sys.Expect("write").OnFd(3).Fails(EPIPE);
+  absl::StatusOr<std::string> r =
+      VarlinkCall(sys, 3, kCall, sys.Now() + absl::Seconds(5), "m");
+  EXPECT_EQ(r.status().message(), "m: sending the call: write: Broken pipe");
+}
+
 // A machined that answers `reply` on fd `fd`.
 void ExpectCall(FakeSyscalls& sys, int fd, const std::string& reply) {
   sys.Expect("socket").Returns(fd);
@@ -169,6 +177,17 @@ TEST(LookupMachineTest, FallsBackWhenTheUserSocketIsMissingOrRefuses) {
     ASSERT_TRUE(r.ok()) << r.status();
     EXPECT_EQ(r->scope, "system");
   }
+}
+
+TEST(LookupMachineTest, PermissionDeniedStopsInsteadOfFallingBack) {
+  FakeSyscalls sys;
+  sys.Expect("socket").Returns(3);
+  sys.Expect("connect").Fails(EACCES);
+  sys.Expect("close");
+  absl::StatusOr<MachineLookup> r = LookupMachine(sys, "f", kScopes, absl::Seconds(5));
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kPermissionDenied);
+  EXPECT_THAT(std::string(r.status().message()),
+              HasSubstr("/run/user/1000/systemd/machine/io.systemd.Machine: Permission denied"));
 }
 
 TEST(LookupMachineTest, NoMachinedAtAll) {
