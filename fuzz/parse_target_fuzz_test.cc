@@ -57,6 +57,24 @@ void CheckInvariants(const Target& t, absl::string_view host,
                      (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.',
                  "bad character %d in machine name", c);
     }
+  } else if (const auto* q = std::get_if<Qemu>(&t)) {
+    FUZZ_CHECK(absl::StartsWith(host, "qemu"), "qemu from another prefix");
+    FUZZ_CHECK(!q->domain.empty() && q->domain.size() <= 255, "bad domain length");
+    for (char c : q->domain) {
+      FUZZ_CHECK((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                     (c >= '0' && c <= '9') || c == '-' || c == '_' || c == '.' ||
+                     c == '+',
+                 "bad character %d in qemu domain", c);
+    }
+    // The scope is the one the host string spelled out.
+    const bool system = absl::StartsWith(host, "qemu:system");
+    const bool session = absl::StartsWith(host, "qemu:session");
+    FUZZ_CHECK(q->scope == (system    ? QemuScope::kSystem
+                            : session ? QemuScope::kSession
+                                      : QemuScope::kAny),
+               "qemu scope differs from the prefix");
+    FUZZ_CHECK(q->port != 0xffffffffu, "VMADDR_PORT_ANY accepted");
+    FUZZ_CHECK(FormatPort(t) == port, "port spelled two ways");
   } else {
     FUZZ_CHECK(host == ".host" || host == "machine/.host" ||
                    host == "machine%.host",

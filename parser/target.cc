@@ -169,7 +169,30 @@ absl::StatusOr<std::string> ParseMachineName(absl::string_view name) {
   return std::string(name);
 }
 
-enum class Prefix { kUnix, kVsock, kVsockMux, kMachine };
+// A libvirt domain as a qemu/ host string may name it. libvirt itself takes
+// almost any name; these are the characters an ssh host name can carry
+// without quoting (OpenSSH refuses quotes, "$", "\\" and the like in host
+// names) and that need no escaping in messages, which covers UUIDs, IDs and
+// the names virt-manager and GNOME Boxes generate.
+absl::StatusOr<std::string> ParseDomain(absl::string_view domain) {
+  static const RE2* const kDomain = new RE2(R"([A-Za-z0-9_.+-]+)");
+  if (domain.empty()) {
+    return absl::InvalidArgumentError(
+        "qemu domain is empty; write qemu/NAME, as virsh list shows it");
+  }
+  if (domain.size() > 255) {
+    return Invalid("qemu domain", domain, "longer than 255 characters");
+  }
+  if (!RE2::FullMatch(re2::StringPiece(domain.data(), domain.size()), *kDomain)) {
+    return Invalid("qemu domain", domain,
+                   "not a domain name, UUID or ID this proxy accepts (letters, "
+                   "digits, \"-\", \"_\", \".\" and \"+\")");
+  }
+  return std::string(domain);
+}
+
+enum class Prefix { kUnix, kVsock, kVsockMux, kMachine, kQemu, kQemuSystem,
+                    kQemuSession };
 
 struct PrefixName {
   absl::string_view name;
@@ -181,12 +204,29 @@ constexpr PrefixName kPrefixes[] = {
     {"vsock", Prefix::kVsock},
     {"vsock-mux", Prefix::kVsockMux},
     {"machine", Prefix::kMachine},
+    // The longer qemu prefixes first: UnknownHost names the first that fits.
+    {"qemu:system", Prefix::kQemuSystem},
+    {"qemu:session", Prefix::kQemuSession},
+    {"qemu", Prefix::kQemu},
 };
 
 constexpr absl::string_view kGrammar =
-    "expected unix/PATH, vsock/CID, vsock-mux/PATH, machine/NAME or .host";
+    "expected unix/PATH, vsock/CID, vsock-mux/PATH, machine/NAME, qemu/NAME "
+    "or .host";
 
 absl::Status UnknownHost(absl::string_view host) {
+  // libvirt-ssh-proxy knows two connections; name them rather than the
+  // separator.
+  if (absl::StartsWith(host, "qemu:")) {
+    absl::string_view uri = host.substr(0, host.find_first_of("/%"));
+    if (uri != "qemu:system" && uri != "qemu:session") {
+      return Invalid("host", host,
+                     absl::StrCat("unknown libvirt connection ",
+                                  Quote(uri.substr(5)),
+                                  ": write qemu:system/NAME, qemu:session/NAME "
+                                  "or qemu/NAME (both)"));
+    }
+  }
   for (const PrefixName& p : kPrefixes) {
     // Catch "unix:..." and "UNIX/..." with a precise hint.
     if (host.size() > p.name.size() &&
@@ -223,11 +263,15 @@ bool operator==(const VsockMux& a, const VsockMux& b) {
 bool operator==(const Machine& a, const Machine& b) {
   return a.name == b.name && a.port == b.port;
 }
+bool operator==(const Qemu& a, const Qemu& b) {
+  return a.scope == b.scope && a.domain == b.domain && a.port == b.port;
+}
 bool operator==(const LocalHost&, const LocalHost&) { return true; }
 bool operator!=(const UnixSocket& a, const UnixSocket& b) { return !(a == b); }
 bool operator!=(const Vsock& a, const Vsock& b) { return !(a == b); }
 bool operator!=(const VsockMux& a, const VsockMux& b) { return !(a == b); }
 bool operator!=(const Machine& a, const Machine& b) { return !(a == b); }
+bool operator!=(const Qemu& a, const Qemu& b) { return !(a == b); }
 bool operator!=(const LocalHost& a, const LocalHost& b) { return !(a == b); }
 
 absl::StatusOr<Target> ParseTarget(absl::string_view host,
@@ -277,6 +321,20 @@ absl::StatusOr<Target> ParseTarget(absl::string_view host,
       if (!p.ok()) return p.status();
       return Machine{*std::move(name), *p};
     }
+    case Prefix::kQemu:
+    case Prefix::kQemuSystem:
+    case Prefix::kQemuSession: {
+      absl::StatusOr<std::string> domain = ParseDomain(rest);
+      if (!domain.ok()) return domain.status();
+      absl::StatusOr<uint32_t> p = parse_port();
+      if (!p.ok()) return p.status();
+      const QemuScope scope = match->prefix == Prefix::kQemuSystem
+                                  ? QemuScope::kSystem
+                                  : match->prefix == Prefix::kQemuSession
+                                        ? QemuScope::kSession
+                                        : QemuScope::kAny;
+      return Qemu{scope, *std::move(domain), *p};
+    }
   }
   return absl::InternalError("unreachable prefix");
 }
@@ -293,6 +351,24 @@ std::string FormatPath(absl::string_view prefix, absl::string_view path) {
     return absl::StrCat(prefix, path);
   }
   return absl::StrCat(prefix, "/", path);
+}
+
+absl::string_view QemuPrefix(QemuScope scope) {
+  switch (scope) {
+    case QemuScope::kSystem: return "qemu:system/";
+    case QemuScope::kSession: return "qemu:session/";
+    case QemuScope::kAny: break;
+  }
+  return "qemu/";
+}
+
+absl::string_view QemuUris(QemuScope scope) {
+  switch (scope) {
+    case QemuScope::kSystem: return "qemu:///system";
+    case QemuScope::kSession: return "qemu:///session";
+    case QemuScope::kAny: break;
+  }
+  return "qemu:///system or qemu:///session";
 }
 
 template <class... Fs>
@@ -312,6 +388,7 @@ std::string FormatTarget(const Target& target) {
           [](const VsockMux& t) { return FormatPath("vsock-mux", t.path); },
           [](const Machine& t) { return absl::StrCat("machine/", t.name); },
           [](const LocalHost&) { return std::string(".host"); },
+          [](const Qemu& t) { return absl::StrCat(QemuPrefix(t.scope), t.domain); },
       },
       target);
 }
@@ -324,6 +401,7 @@ std::string FormatPort(const Target& target) {
           [](const VsockMux& t) { return absl::StrCat(t.port); },
           [](const Machine& t) { return absl::StrCat(t.port); },
           [](const LocalHost&) { return std::string(); },
+          [](const Qemu& t) { return absl::StrCat(t.port); },
       },
       target);
 }
@@ -346,6 +424,10 @@ std::string DescribeTarget(const Target& target) {
           },
           [](const LocalHost&) {
             return absl::StrCat("local host ", kLocalHostSocket);
+          },
+          [](const Qemu& t) {
+            return absl::StrCat("qemu ", t.domain, " (", QemuUris(t.scope),
+                                ") port=", t.port);
           },
       },
       target);

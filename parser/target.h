@@ -16,6 +16,11 @@
 //                      one AF_UNIX socket, PATH as for unix/, port from %p.
 //   machine/NAME       A VM or container registered with systemd-machined;
 //                      "machine/.host" is the local host.
+//   qemu/DOMAIN        A libvirt domain (name, UUID or numeric ID) with a
+//                      <vsock> device, looked up at qemu:///system, then
+//                      qemu:///session; "qemu:system/DOMAIN" and
+//                      "qemu:session/DOMAIN" ask only that one. As
+//                      libvirt-ssh-proxy (libvirt 10.8+) spells it.
 //   .host              The local host's sshd on /run/ssh-unix-local/socket.
 //
 // "%" may stand for the "/" right after the prefix ("unix%run/vm.sock"):
@@ -83,6 +88,22 @@ struct Machine {
   uint32_t port = 0;
 };
 
+// Which libvirt connection(s) a qemu/ host string asks.
+enum class QemuScope {
+  kAny,      // qemu/: qemu:///system, then qemu:///session
+  kSystem,   // qemu:system/
+  kSession,  // qemu:session/
+};
+
+// A libvirt domain: `domain` is its name, UUID or numeric ID, as the user
+// wrote it (1 to 255 letters, digits, "-", "_", ".", "+"; the lookup decides
+// which it is). `port` is the vsock port to connect to once its CID is known.
+struct Qemu {
+  QemuScope scope = QemuScope::kAny;
+  std::string domain;
+  uint32_t port = 0;
+};
+
 // The local host: its sshd's AF_UNIX socket (kLocalHostSocket by default).
 struct LocalHost {};
 
@@ -90,22 +111,25 @@ bool operator==(const UnixSocket& a, const UnixSocket& b);
 bool operator==(const Vsock& a, const Vsock& b);
 bool operator==(const VsockMux& a, const VsockMux& b);
 bool operator==(const Machine& a, const Machine& b);
+bool operator==(const Qemu& a, const Qemu& b);
 bool operator==(const LocalHost& a, const LocalHost& b);
 bool operator!=(const UnixSocket& a, const UnixSocket& b);
 bool operator!=(const Vsock& a, const Vsock& b);
 bool operator!=(const VsockMux& a, const VsockMux& b);
 bool operator!=(const Machine& a, const Machine& b);
+bool operator!=(const Qemu& a, const Qemu& b);
 bool operator!=(const LocalHost& a, const LocalHost& b);
 
 // What a host string names. Compare with == (std::variant's).
-using Target = std::variant<UnixSocket, Vsock, VsockMux, Machine, LocalHost>;
+using Target =
+    std::variant<UnixSocket, Vsock, VsockMux, Machine, LocalHost, Qemu>;
 
 // Largest CID or port: 0xffffffff is the wildcard (VMADDR_*_ANY).
 inline constexpr uint32_t kMaxVsockNumber = 4294967294u;
 
 // Parses ssh's %h (`host`) and %p (`port`). Returns the target iff `host`
 // follows the grammar above and, for targets that use a port (vsock,
-// vsock-mux, machine), `port` is a decimal number from 0 to 4294967294.
+// vsock-mux, machine, qemu), `port` is a decimal number from 0 to 4294967294.
 // `port` is ignored for unix/ and the local host.
 //
 // Otherwise returns InvalidArgumentError whose message names the offending
@@ -126,6 +150,7 @@ std::string FormatPort(const Target& target);
 // Returns a one-line description for humans and --dry-run, e.g.
 // "unix /run/vm.sock", "vsock cid=4711 port=22",
 // "vsock-mux /run/fc.sock port=22", "machine foo port=22",
+// "qemu web (qemu:///system or qemu:///session) port=22",
 // "local host /run/ssh-unix-local/socket". Paths are C-escaped.
 std::string DescribeTarget(const Target& target);
 

@@ -74,6 +74,24 @@ TEST(ParseTargetTest, Accepts) {
       {"machine%.host", "junk", LocalHost{}, ".host"},
       {".host", "22", LocalHost{}, ".host"},
       {".host", "", LocalHost{}, ".host"},
+      // qemu/: libvirt domains by name, UUID or ID, in either scope.
+      {"qemu/web", "2222", Qemu{QemuScope::kAny, "web", 2222}, "qemu/web"},
+      {"qemu%Web", "22", Qemu{QemuScope::kAny, "Web", 22}, "qemu/Web"},
+      {"qemu:system/web", "22", Qemu{QemuScope::kSystem, "web", 22},
+       "qemu:system/web"},
+      {"qemu:system%Web", "22", Qemu{QemuScope::kSystem, "Web", 22},
+       "qemu:system/Web"},
+      {"qemu:session/web", "22", Qemu{QemuScope::kSession, "web", 22},
+       "qemu:session/web"},
+      {"qemu:session%fedora-40_x.y+z", "22",
+       Qemu{QemuScope::kSession, "fedora-40_x.y+z", 22},
+       "qemu:session/fedora-40_x.y+z"},
+      {"qemu/6695eb01-f6a4-8304-79aa-97f2502e193f", "22",
+       Qemu{QemuScope::kAny, "6695eb01-f6a4-8304-79aa-97f2502e193f", 22}, ""},
+      {"qemu/1", "22", Qemu{QemuScope::kAny, "1", 22}, "qemu/1"},
+      {"qemu/.x", "22", Qemu{QemuScope::kAny, ".x", 22}, "qemu/.x"},
+      {"qemu/" + std::string(255, 'q'), "22",
+       Qemu{QemuScope::kAny, std::string(255, 'q'), 22}, ""},
   };
   for (const Accepted& c : cases) {
     SCOPED_TRACE(absl::StrCat("ParseTarget(\"", c.host, "\", \"", c.port, "\")"));
@@ -171,6 +189,27 @@ TEST(ParseTargetTest, Rejects) {
       {"machine/a/b", "22", {"not a valid"}},
       {"machine/ümlaut", "22", {"not a valid", "\\xc3\\xbc"}},
       {"machine/" + std::string(65, 'm'), "22", {"longer than 64"}},
+      // qemu/ domains and connections.
+      {"qemu/", "22", {"qemu domain is empty", "qemu/NAME"}},
+      {"qemu%", "22", {"qemu domain is empty"}},
+      {"qemu:system/", "22", {"qemu domain is empty"}},
+      {"qemu/a b", "22", {"qemu domain \"a b\"", "not a domain name"}},
+      {"qemu/a/b", "22", {"qemu domain \"a/b\""}},
+      {"qemu/a'b", "22", {"not a domain name"}},
+      {"qemu/a$b", "22", {"not a domain name"}},
+      {"qemu/\xc3\xbc", "22", {"\\xc3\\xbc"}},
+      {"qemu/" + std::string(256, 'q'), "22", {"longer than 255"}},
+      {"qemu/web", "", {"port \"\"", "is empty"}},
+      {"qemu:system/web", "022", {"leading zeros are not allowed"}},
+      {"qemu", "22", {"after \"qemu\""}},
+      {"qemu:system", "22", {"after \"qemu:system\""}},
+      {"qemu:System/web", "22", {"unknown libvirt connection \"System\""}},
+      {"qemu:user/web", "22",
+       {"unknown libvirt connection \"user\"", "qemu:system/NAME"}},
+      {"qemu:/web", "22", {"unknown libvirt connection \"\""}},
+      {"qemu:///system/web", "22", {"unknown libvirt connection"}},
+      {"QEMU/web", "22", {"prefixes are lowercase", "qemu/..."}},
+      {"qemux/web", "22", {"after \"qemu\""}},
   };
   for (const Rejected& c : cases) {
     SCOPED_TRACE(absl::StrCat("ParseTarget(\"", absl::CHexEscape(c.host),
@@ -209,6 +248,12 @@ TEST(FormatTest, DescribesEveryForm) {
   EXPECT_EQ(DescribeTarget(Machine{"debian", 22}), "machine debian port=22");
   EXPECT_EQ(DescribeTarget(LocalHost{}),
             "local host /run/ssh-unix-local/socket");
+  EXPECT_EQ(DescribeTarget(Qemu{QemuScope::kAny, "web", 22}),
+            "qemu web (qemu:///system or qemu:///session) port=22");
+  EXPECT_EQ(DescribeTarget(Qemu{QemuScope::kSystem, "web", 22}),
+            "qemu web (qemu:///system) port=22");
+  EXPECT_EQ(DescribeTarget(Qemu{QemuScope::kSession, "1", 2222}),
+            "qemu 1 (qemu:///session) port=2222");
   EXPECT_EQ(FormatPort(UnixSocket{"/x"}), "");
   EXPECT_EQ(FormatPort(LocalHost{}), "");
   EXPECT_EQ(FormatPort(Vsock{1, 4294967294u}), "4294967294");
@@ -225,6 +270,12 @@ TEST(EqualityTest, ComparesEveryField) {
   EXPECT_FALSE(Target(UnixSocket{"/a"}) == Target(UnixSocket{"/b"}));
   EXPECT_FALSE(Target(UnixSocket{"/a"}) == Target(VsockMux{"/a", 0}));
   EXPECT_TRUE(Target(LocalHost{}) == Target(LocalHost{}));
+  const Qemu web{QemuScope::kAny, "web", 22};
+  EXPECT_TRUE(Target(web) == Target(Qemu{QemuScope::kAny, "web", 22}));
+  EXPECT_FALSE(Target(web) == Target(Qemu{QemuScope::kSystem, "web", 22}));
+  EXPECT_FALSE(Target(web) == Target(Qemu{QemuScope::kAny, "db", 22}));
+  EXPECT_FALSE(Target(web) == Target(Qemu{QemuScope::kAny, "web", 23}));
+  EXPECT_FALSE(Target(web) == Target(Machine{"web", 22}));
 }
 
 }  // namespace
