@@ -62,7 +62,7 @@ def _absl_targets():
     return targets
 
 def ssh_socket_proxy_dependencies():
-    """Declares Abseil, RE2, GoogleTest and nlohmann-json from pkg-config."""
+    """Declares Abseil, RE2, GoogleTest, nlohmann-json, libvirt, libxml2."""
     existing = native.existing_rules()
     if "com_google_absl" not in existing:
         pkg_config_repository(
@@ -88,4 +88,18 @@ def ssh_socket_proxy_dependencies():
         pkg_config_repository(
             name = "com_github_nlohmann_json",
             targets = {":json": "nlohmann_json"},
+        )
+    # Only the qemu/ lookup helper links these, dynamically: libvirt has no
+    # static archive, and libxml2's would drag in ICU, zlib and liblzma.
+    if "org_libvirt" not in existing:
+        pkg_config_repository(
+            name = "org_libvirt",
+            targets = {":libvirt": "libvirt"},
+            dynamic = ["virt"],
+        )
+    if "org_gnome_libxml2" not in existing:
+        pkg_config_repository(
+            name = "org_gnome_libxml2",
+            targets = {":libxml2": "libxml-2.0"},
+            dynamic = ["xml2"],
         )

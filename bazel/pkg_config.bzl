@@ -11,8 +11,10 @@ For every module it follows `Requires:` (pkg-config's own dependency graph) and
 makes one cc_library per module that links the module's own static archive and
 depends on the libraries of the modules it requires. Bazel then orders the
 archives on the link line from dependents to dependencies, which is what a
-static link needs. Headers live in /usr/include, which the compiler searches
-already, so no headers are declared.
+static link needs. Most headers live in /usr/include, which the compiler
+searches already; a module whose Cflags add a directory of their own (libxml2:
+/usr/include/libxml2) gets it linked into the repository and put on the
+include path of everything that depends on the module.
 """
 
 # Parts of glibc that .pc files still name: -lpthread and friends stay
@@ -68,6 +70,14 @@ def _defines(ctx, module):
         if word.startswith("-D") and word != "-DNOMINMAX"
     ]
 
+def _include_dirs(ctx, module):
+    """The module's -I directories other than the compiler's own /usr/include."""
+    return [
+        word[2:]
+        for word in _pc(ctx, ["--cflags-only-I", module]).split(" ")
+        if word.startswith("-I") and word[2:].rstrip("/") != "/usr/include"
+    ]
+
 def _pkg_config_repository_impl(ctx):
     # Walk the Requires graph from the requested modules.
     pending = sorted({m: True for m in ctx.attr.targets.values()}.keys())
@@ -108,9 +118,20 @@ def _pkg_config_repository_impl(ctx):
                 # System libraries (-lpthread, -lrt) and anything without a
                 # static archive link dynamically.
                 linkopts.append("-l" + name)
+
+        # Bazel takes include paths relative to the repository only.
+        includes = []
+        hdrs = []
+        for i, d in enumerate(_include_dirs(ctx, module)):
+            local = "include/%s/%d" % (module, i)
+            ctx.symlink(d, "pkgconfig/" + local)
+            includes.append(local)
+            hdrs.append(local + "/**")
         rules.append("""cc_library(
     name = {name},
     srcs = {srcs},
+    hdrs = glob({hdrs}),
+    includes = {includes},
     defines = {defines},
     linkopts = {linkopts},
     linkstatic = True,
@@ -119,6 +140,8 @@ def _pkg_config_repository_impl(ctx):
 """.format(
             name = repr(module),
             srcs = repr(srcs),
+            hdrs = repr(hdrs),
+            includes = repr(includes),
             defines = repr(_defines(ctx, module)),
             linkopts = repr(linkopts),
             deps = repr([":" + m for m in seen[module]]),
