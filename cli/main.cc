@@ -35,6 +35,7 @@ int main(int argc, char** argv) {
   env.local_socket = std::getenv("SSH_SOCKET_PROXY_LOCAL_SOCKET");
   env.xdg_runtime_dir = std::getenv("XDG_RUNTIME_DIR");
   env.runtime_dir = std::getenv("SSH_SOCKET_PROXY_RUNTIME_DIR");
+  env.libvirt_uri = std::getenv("SSH_SOCKET_PROXY_LIBVIRT_URI");
   absl::StatusOr<Options> options =
       ParseOptions(std::vector<std::string>(argv + 1, argv + argc), env);
   if (!options.ok()) {

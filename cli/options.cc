@@ -56,6 +56,7 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
                                                : std::string(parser::kLocalHostSocket);
   if (set(env.xdg_runtime_dir)) options.user_runtime_dir = env.xdg_runtime_dir;
   if (set(env.runtime_dir)) options.system_runtime_dir = env.runtime_dir;
+  if (set(env.libvirt_uri)) options.libvirt_uri = env.libvirt_uri;
   std::vector<absl::string_view> positional;
   bool options_done = false;
   for (size_t i = 0; i < args.size(); ++i) {
@@ -167,6 +168,8 @@ HOST:
   vsock-mux/PATH   Firecracker / cloud-hypervisor vsock multiplexer socket,
                    guest port PORT
   machine/NAME     a VM or container registered with systemd-machined
+  qemu/NAME        a libvirt domain (name, UUID or ID) with a vsock device;
+                   qemu:system/NAME, qemu:session/NAME ask only that one
   .host            the local host's sshd (/run/ssh-unix-local/socket)
   "%" may replace the "/" after the prefix (unix%run/VM.sock).
 
@@ -194,6 +197,9 @@ Options:
 
 machine/NAME asks systemd-machined: the user's ($XDG_RUNTIME_DIR) first,
 then the system's (/run, or $SSH_SOCKET_PROXY_RUNTIME_DIR).
+qemu/NAME asks libvirt at qemu:///system, then qemu:///session (not as
+root), or only at $SSH_SOCKET_PROXY_LIBVIRT_URI when that is set, through
+the helper ssh-socket-proxy-libvirt (needs libvirt0).
 
 Everything this program prints goes to stderr: stdout belongs to ssh.
 

@@ -27,6 +27,7 @@ struct Environment {
   const char* local_socket = nullptr;    // SSH_SOCKET_PROXY_LOCAL_SOCKET
   const char* xdg_runtime_dir = nullptr; // XDG_RUNTIME_DIR: the user's machined
   const char* runtime_dir = nullptr;     // SSH_SOCKET_PROXY_RUNTIME_DIR: instead of /run
+  const char* libvirt_uri = nullptr;     // SSH_SOCKET_PROXY_LIBVIRT_URI: qemu/'s only URI
 };
 
 struct Options {
@@ -56,6 +57,9 @@ struct Options {
   // and the nspawn unix-export directories live. Empty user dir: no user scope.
   std::string user_runtime_dir;
   std::string system_runtime_dir = "/run";
+  // qemu/NAME: the one libvirt connection to ask; empty: qemu:///system,
+  // then qemu:///session.
+  std::string libvirt_uri;
 };
 
 // Parses argv (without argv[0]) with `env`; --local-socket wins over

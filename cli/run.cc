@@ -17,6 +17,7 @@
 #include "net/handover.h"
 #include "net/machine.h"
 #include "net/mux.h"
+#include "net/qemu.h"
 #include "net/relay.h"
 #include "net/wait.h"
 #include "net/unique_fd.h"
@@ -129,14 +130,45 @@ std::string Describe(const parser::Target& target, const Options& options) {
   if (std::holds_alternative<parser::LocalHost>(target)) {
     return absl::StrCat("local host ", absl::CHexEscape(options.local_socket));
   }
+  if (const auto* q = std::get_if<parser::Qemu>(&target);
+      q != nullptr && !options.libvirt_uri.empty()) {
+    return absl::StrCat("qemu ", q->domain, " (", absl::CHexEscape(options.libvirt_uri),
+                        ") port=", q->port);
+  }
   return parser::DescribeTarget(target);
 }
 
 // How long a machined lookup may take at most.
 constexpr absl::Duration kLookupTimeout = absl::Seconds(5);
 
+// How long libvirt may take to answer a qemu/ lookup at most (a socket-
+// activated virtqemud has to start first).
+constexpr absl::Duration kLibvirtTimeout = absl::Seconds(10);
+
+// qemu/NAME: the domain's vsock CID from libvirt, through the helper
+// (net/qemu.h), within `timeout`.
+absl::StatusOr<Endpoint> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
+                                     const Options& options, absl::Duration timeout) {
+  const char* scope = q.scope == parser::QemuScope::kSystem    ? "system"
+                      : q.scope == parser::QemuScope::kSession ? "session"
+                                                               : "any";
+  absl::StatusOr<net::LibvirtDomain> d = net::LookupLibvirtDomain(
+      sys, {scope, q.domain, options.libvirt_uri}, std::min(kLibvirtTimeout, timeout));
+  if (!d.ok()) return d.status();
+  const parser::Vsock v{d->cid, q.port};
+  return Endpoint{v, "", 0,
+                  absl::StrCat("qemu ", q.domain, " (", absl::CHexEscape(d->uri),
+                               ", domain ", d->id,
+                               d->name == q.domain ? "" : absl::StrCat(" ", d->name),
+                               "): ", parser::DescribeTarget(v)),
+                  ""};
+}
+
 absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& target,
                                  const Options& options) {
+  if (const auto* q = std::get_if<parser::Qemu>(&target)) {
+    return ResolveQemu(sys, *q, options, options.connect_timeout);
+  }
   const auto* m = std::get_if<parser::Machine>(&target);
   if (m == nullptr) return Endpoint{target, "", 0, Describe(target, options), ""};
 
@@ -233,18 +265,31 @@ absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
   }
   if (io.debug) io.debug(fdpass ? "mode fdpass" : "mode relay");
 
-  absl::StatusOr<Endpoint> endpoint = Resolve(sys, *target, options);
+  // qemu/: a domain that is starting has no CID yet, so every attempt of
+  // --wait asks libvirt again.
+  const auto* qemu = std::get_if<parser::Qemu>(&*target);
+  absl::StatusOr<Endpoint> endpoint =
+      qemu != nullptr ? Endpoint{} : Resolve(sys, *target, options);
   if (!endpoint.ok()) return endpoint.status();
   const std::string& description = endpoint->description;
   if (io.debug && std::holds_alternative<parser::Machine>(*target)) io.debug(description);
 
+  bool lookup_failed = false;
   absl::StatusOr<net::UniqueFd> fd = net::RetryUntil(
       sys, options.wait, options.connect_timeout,
-      [&](absl::Duration timeout) {
+      [&](absl::Duration timeout) -> absl::StatusOr<net::UniqueFd> {
+        if (qemu != nullptr) {
+          absl::StatusOr<Endpoint> e = ResolveQemu(sys, *qemu, options, timeout);
+          lookup_failed = !e.ok();
+          if (lookup_failed) return e.status();
+          *endpoint = *std::move(e);
+          if (io.debug) io.debug(description);
+        }
         return ConnectOnce(sys, *endpoint, options, timeout, io);
       },
       io.debug);
   if (!fd.ok()) {
+    if (lookup_failed) return fd.status();  // libvirt's answer says it all
     if (absl::IsNotFound(fd.status()) && !endpoint->missing_hint.empty()) {
       return WithHint(fd.status(), endpoint->missing_hint);
     }

@@ -57,6 +57,17 @@ class Syscalls {
   virtual SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
                                         unsigned flags) = 0;
   virtual SyscallResult<int> Pipe2(int fds[2], int flags) = 0;
+  virtual SyscallResult<ssize_t> ReadLink(const char* path, char* buf,
+                                          size_t len) = 0;
+  // posix_spawn(3) of `path` with `argv` (NULL-terminated) and this process's
+  // environment; the child's stdin is /dev/null, its stdout and stderr are
+  // `out_fd`. Returns the child's pid; an exec failure (ENOENT, EACCES) is
+  // the call's error.
+  virtual SyscallResult<pid_t> Spawn(const char* path, char* const argv[],
+                                     int out_fd) = 0;
+  virtual SyscallResult<pid_t> WaitPid(pid_t pid, int* status,
+                                       int options) = 0;
+  virtual SyscallResult<int> Kill(pid_t pid, int signal) = 0;
 
   // clock_gettime(CLOCK_MONOTONIC), as an absl::Time for deadline arithmetic.
   virtual absl::Time Now() = 0;

@@ -54,6 +54,9 @@ class FakeSyscalls : public Syscalls {
     }
     // fstat: the st_mode to report.
     Step& Mode(unsigned mode) { mode_ = mode; return *this; }
+    // waitpid: the status it reports (default: exited with 0).
+    Step& ExitCode(int code) { wait_status_ = (code & 0xff) << 8; return *this; }
+    Step& KilledBy(int signal) { wait_status_ = signal & 0x7f; return *this; }
 
    private:
     friend class FakeSyscalls;
@@ -65,6 +68,7 @@ class FakeSyscalls : public Syscalls {
     int fd_ = -1;
     absl::Duration elapse_ = absl::ZeroDuration();
     unsigned mode_ = 0;
+    int wait_status_ = 0;
   };
 
   FakeSyscalls() = default;
@@ -111,6 +115,17 @@ class FakeSyscalls : public Syscalls {
                                 unsigned flags) override;
   // pipe2: Returns(r) gives the pair {r, r + 1} (default {5, 6}).
   SyscallResult<int> Pipe2(int fds[2], int flags) override;
+  // readlink: Data() is the link's target.
+  SyscallResult<ssize_t> ReadLink(const char* path, char* buf,
+                                  size_t len) override;
+  // spawn: Returns(pid) (default 100). Rendered with the argv, e.g.
+  // "spawn(/bin/helper any web, out 6)"; on descriptor `out_fd`.
+  SyscallResult<pid_t> Spawn(const char* path, char* const argv[],
+                             int out_fd) override;
+  // waitpid: Returns(pid) (default the pid asked for), status from
+  // ExitCode()/KilledBy(); Returns(0) is WNOHANG's "still running".
+  SyscallResult<pid_t> WaitPid(pid_t pid, int* status, int options) override;
+  SyscallResult<int> Kill(pid_t pid, int signal) override;
   absl::Time Now() override { return now_; }
 
  private:

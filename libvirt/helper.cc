@@ -1,0 +1,176 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "libvirt/helper.h"
+
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <libxml/xmlerror.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/status/statusor.h"
+#include "absl/strings/numbers.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/string_view.h"
+#include "libvirt/domain_xml.h"
+#include "nlohmann/json.hpp"
+
+namespace sshproxy::libvirt {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr const char* kSystem = "qemu:///system";
+constexpr const char* kSession = "qemu:///session";
+
+struct CloseConnect {
+  void operator()(virConnectPtr c) const { virConnectClose(c); }
+};
+struct FreeDomain {
+  void operator()(virDomainPtr d) const { virDomainFree(d); }
+};
+using Connect = std::unique_ptr<virConnect, CloseConnect>;
+using Domain = std::unique_ptr<virDomain, FreeDomain>;
+
+// libvirt prints every error on stderr unless told otherwise; the proxy
+// reports the one that matters.
+void Silent(void* /*opaque*/, virErrorPtr /*error*/) {}
+
+std::string LastError() {
+  const virError* e = virGetLastError();
+  return e != nullptr && e->message != nullptr ? e->message : "unknown libvirt error";
+}
+
+bool LastErrorIsDenied() {
+  const virError* e = virGetLastError();
+  if (e == nullptr) return false;
+  switch (e->code) {
+    case VIR_ERR_AUTH_FAILED:
+    case VIR_ERR_AUTH_CANCELLED:
+    case VIR_ERR_AUTH_UNAVAILABLE:
+    case VIR_ERR_ACCESS_DENIED:
+    case VIR_ERR_OPERATION_DENIED:
+      return true;
+    default:
+      return false;
+  }
+}
+
+int Print(const json& answer) {
+  // libvirt's messages may be in any locale; never let bad UTF-8 throw.
+  const std::string line = answer.dump(-1, ' ', false, json::error_handler_t::replace);
+  std::printf("%s\n", line.c_str());
+  return std::fflush(stdout) == 0 ? 0 : 1;
+}
+
+int Error(absl::string_view error, absl::string_view message) {
+  Print(json{{"error", std::string(error)}, {"message", std::string(message)}});
+  return 1;
+}
+
+// As libvirt-ssh-proxy: a name, else a UUID, else a numeric ID.
+Domain Lookup(virConnectPtr conn, const std::string& name) {
+  if (virDomainPtr d = virDomainLookupByName(conn, name.c_str())) return Domain(d);
+  if (virDomainPtr d = virDomainLookupByUUIDString(conn, name.c_str())) return Domain(d);
+  int id;
+  if (absl::SimpleAtoi(name, &id) && id >= 0 &&
+      name.find_first_not_of("0123456789") == std::string::npos) {
+    return Domain(virDomainLookupByID(conn, id));
+  }
+  return nullptr;
+}
+
+// libxml2, which libvirt uses, prints its own warnings on stderr too (the
+// test driver's "I/O warning : failed to load external entity").
+void SilentXml(void* /*ctx*/, const char* /*msg*/, ...) {}
+
+// The answer for a domain that `uri` knows, by its own name in messages
+// (`asked` may be a UUID or an ID).
+int Answer(virDomainPtr dom, const std::string& uri, const std::string& asked) {
+  const char* own_name = virDomainGetName(dom);
+  const std::string name = own_name != nullptr ? own_name : asked;
+  const std::string what = absl::StrCat("qemu domain '", name, "' at ", uri);
+  const int active = virDomainIsActive(dom);
+  if (active < 0) return Error("unreachable", absl::StrCat(what, ": ", LastError()));
+  if (active == 0) {
+    return Error("shut_off", absl::StrCat(what, " is shut off; start it (virsh -c ",
+                                          uri, " start ", name, ")"));
+  }
+  std::unique_ptr<char, decltype(&free)> xml(virDomainGetXMLDesc(dom, 0), &free);
+  if (xml == nullptr) return Error("unreachable", absl::StrCat(what, ": ", LastError()));
+  absl::StatusOr<uint32_t> cid = CidFromDomainXml(xml.get());
+  if (absl::IsNotFound(cid.status())) {
+    return Error("no_vsock",
+                 absl::StrCat(what, " has no vsock device: add <vsock model='virtio'>"
+                                    "<cid auto='yes'/></vsock> to its <devices> (virsh "
+                                    "edit ", name, ") and restart it"));
+  }
+  if (absl::IsUnavailable(cid.status())) {
+    return Error("no_cid", absl::StrCat(what, " has a vsock device without a CID "
+                                              "yet; is it still starting (--wait)?"));
+  }
+  if (!cid.ok()) return Error("bad_xml", absl::StrCat(what, ": ", cid.status().message()));
+  return Print(json{{"cid", *cid},
+                    {"uri", uri},
+                    {"name", name},
+                    {"id", static_cast<int>(virDomainGetID(dom))}});
+}
+
+std::vector<std::string> Uris(absl::string_view scope, const char* uri) {
+  if (uri != nullptr && *uri != '\0') return {uri};
+  if (scope == "system") return {kSystem};
+  if (scope == "session") return {kSession};
+  // root's session would be a second system instance; libvirt-ssh-proxy
+  // skips it too.
+  if (geteuid() == 0) return {kSystem};
+  return {kSystem, kSession};
+}
+
+}  // namespace
+
+int HelperMain(int argc, char** argv) {
+  const absl::string_view scope = argc > 1 ? argv[1] : "";
+  if (argc < 3 || argc > 4 ||
+      (scope != "any" && scope != "system" && scope != "session")) {
+    Error("usage", "usage: ssh-socket-proxy-libvirt any|system|session DOMAIN [URI]");
+    return 2;
+  }
+  const std::string asked = argv[2];
+  virSetErrorFunc(nullptr, Silent);
+  xmlSetGenericErrorFunc(nullptr, SilentXml);
+  if (virInitialize() < 0) {
+    return Error("unreachable", absl::StrCat("libvirt did not initialize: ", LastError()));
+  }
+
+  std::vector<std::string> asked_at;     // connections that answered
+  std::vector<std::string> unreachable;  // "URI: why"
+  bool denied = false;
+  for (const std::string& uri : Uris(scope, argc > 3 ? argv[3] : nullptr)) {
+    Connect conn(virConnectOpenReadOnly(uri.c_str()));
+    if (conn == nullptr) {
+      denied = denied || LastErrorIsDenied();
+      unreachable.push_back(absl::StrCat(uri, ": ", LastError()));
+      continue;
+    }
+    if (Domain dom = Lookup(conn.get(), asked)) return Answer(dom.get(), uri, asked);
+    asked_at.push_back(uri);
+  }
+  const std::string why = absl::StrJoin(unreachable, "; at ");
+  if (asked_at.empty()) {
+    return Error(denied ? "denied" : "unreachable",
+                 absl::StrCat("cannot reach libvirt at ", why));
+  }
+  return Error("not_found",
+               absl::StrCat("qemu domain '", asked, "' not found at ",
+                            absl::StrJoin(asked_at, " or "),
+                            unreachable.empty() ? "" : "; cannot reach libvirt at ",
+                            why));
+}
+
+}  // namespace sshproxy::libvirt

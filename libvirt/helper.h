@@ -1,0 +1,31 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// The qemu/ lookup helper, ssh-socket-proxy-libvirt: looks a libvirt domain
+// up read-only and prints its vsock CID as one line of JSON on stdout. The
+// protocol and the proxy's side are in net/qemu.h; this is the other side,
+// the only code that links libvirt.
+//
+//   ssh-socket-proxy-libvirt any web                 qemu:///system, then
+//                                                    qemu:///session (not as root)
+//   ssh-socket-proxy-libvirt system 1                qemu:///system only
+//   ssh-socket-proxy-libvirt any web test:///n.xml   that URI only
+//
+// Like libvirt-ssh-proxy (libvirt 10.8+) it opens each connection with
+// virConnectOpenReadOnly and tries DOMAIN as a name, then a UUID, then a
+// numeric ID; the CID is the first /domain/devices/vsock/cid/@address of
+// the running domain's XML (libvirt/domain_xml.h). libvirt's own error
+// printing is silenced; its message for the failure that matters is passed
+// on, in one line.
+
+#ifndef SSHPROXY_LIBVIRT_HELPER_H_
+#define SSHPROXY_LIBVIRT_HELPER_H_
+
+namespace sshproxy::libvirt {
+
+// main() of ssh-socket-proxy-libvirt. Returns 0 with an answer, 1 with an
+// error answer, 2 (and an error answer) on bad usage.
+int HelperMain(int argc, char** argv);
+
+}  // namespace sshproxy::libvirt
+
+#endif  // SSHPROXY_LIBVIRT_HELPER_H_

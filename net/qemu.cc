@@ -1,0 +1,248 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "net/qemu.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
+#include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "net/deadline.h"
+#include "net/unique_fd.h"
+#include "nlohmann/json.hpp"
+
+namespace sshproxy::net {
+namespace {
+
+using json = nlohmann::json;
+
+constexpr absl::string_view kNeedsLibvirt = "qemu/ needs libvirt: install libvirt0";
+
+// Text from the helper for a message: its first line, printable, bounded.
+std::string Excerpt(absl::string_view text) {
+  text = absl::StripAsciiWhitespace(text.substr(0, text.find('\n')));
+  return absl::CHexEscape(text.substr(0, 300));
+}
+
+// The helper's message, one printable line whatever libvirt said.
+std::string OneLine(absl::string_view text) {
+  std::string line;
+  for (char c : text) {
+    line.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
+  }
+  return line;
+}
+
+absl::StatusCode CodeOf(absl::string_view error) {
+  if (error == "not_found") return absl::StatusCode::kNotFound;
+  if (error == "unreachable" || error == "shut_off" || error == "no_cid") {
+    return absl::StatusCode::kUnavailable;
+  }
+  if (error == "denied") return absl::StatusCode::kPermissionDenied;
+  if (error == "no_vsock") return absl::StatusCode::kFailedPrecondition;
+  if (error == "bad_xml") return absl::StatusCode::kDataLoss;
+  return absl::StatusCode::kInternal;
+}
+
+absl::Status BadAnswer(absl::string_view why, absl::string_view output) {
+  return absl::DataLossError(absl::StrCat("the qemu/ lookup helper ", why, ": \"",
+                                          Excerpt(output), "\""));
+}
+
+// The loader's own failure: exit 127 before main() ran.
+absl::Status LoaderFailure(absl::string_view output) {
+  if (absl::StrContains(output, "error while loading shared libraries") &&
+      (absl::StrContains(output, "libvirt") || absl::StrContains(output, "libxml2"))) {
+    return absl::FailedPreconditionError(kNeedsLibvirt);
+  }
+  return absl::FailedPreconditionError(
+      absl::StrCat("the qemu/ lookup helper could not start: ", Excerpt(output)));
+}
+
+absl::StatusOr<LibvirtDomain> DecodeDomain(const json& answer,
+                                           absl::string_view output) {
+  const auto cid = answer.find("cid");
+  const auto uri = answer.find("uri");
+  const auto name = answer.find("name");
+  const auto id = answer.find("id");
+  if (cid == answer.end() || !cid->is_number_unsigned() || uri == answer.end() ||
+      !uri->is_string() || name == answer.end() || !name->is_string() ||
+      id == answer.end() || !id->is_number_integer()) {
+    return BadAnswer("answered without cid, uri, name and id", output);
+  }
+  const uint64_t value = cid->get<uint64_t>();
+  if (value < 3 || value >= 0xffffffffu) {
+    return BadAnswer("answered with an impossible CID", output);
+  }
+  return LibvirtDomain{OneLine(uri->get<std::string>()),
+                       OneLine(name->get<std::string>()), id->get<int64_t>(),
+                       static_cast<uint32_t>(value)};
+}
+
+// Reads until EOF, kMaxLibvirtAnswer or `deadline`.
+absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadline) {
+  std::string output;
+  char buf[4096];
+  for (;;) {
+    pollfd p = {fd, POLLIN, 0};
+    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
+    if (!r.ok()) {
+      if (r.error == EINTR) continue;
+      return absl::ErrnoToStatus(r.error, "qemu/ lookup: poll");
+    }
+    if (r.value == 0) return absl::DeadlineExceededError("no answer in time");
+    SyscallResult<ssize_t> n = sys.Read(fd, buf, sizeof(buf));
+    if (!n.ok()) {
+      if (n.error == EINTR || n.error == EAGAIN) continue;
+      return absl::ErrnoToStatus(n.error, "qemu/ lookup: read");
+    }
+    if (n.value == 0) return output;
+    output.append(buf, static_cast<size_t>(n.value));
+    if (output.size() > kMaxLibvirtAnswer) {
+      return absl::DataLossError(absl::StrCat("the qemu/ lookup helper said more than ",
+                                              kMaxLibvirtAnswer, " bytes"));
+    }
+  }
+}
+
+// Collects the helper's exit status. It closed its output, so it is exiting;
+// one that lingers past `deadline` is killed.
+absl::StatusOr<int> Reap(Syscalls& sys, pid_t pid, absl::Time deadline, bool kill) {
+  for (;;) {
+    int status = 0;
+    if (kill || sys.Now() >= deadline) {
+      sys.Kill(pid, SIGKILL);
+      while (sys.WaitPid(pid, &status, 0).error == EINTR) {}
+      return absl::DeadlineExceededError("killed");
+    }
+    SyscallResult<pid_t> r = sys.WaitPid(pid, &status, WNOHANG);
+    if (!r.ok() && r.error != EINTR) {
+      return absl::ErrnoToStatus(r.error, "qemu/ lookup: waitpid");
+    }
+    if (r.ok() && r.value == pid) return status;
+    if (r.ok()) SleepFor(sys, absl::Milliseconds(5));
+  }
+}
+
+}  // namespace
+
+std::vector<std::string> LibvirtHelperPaths(absl::string_view self) {
+  std::vector<std::string> paths;
+  const size_t slash = self.rfind('/');
+  if (slash == absl::string_view::npos) return paths;
+  const absl::string_view dir = self.substr(0, slash);
+  paths.push_back(absl::StrCat(dir, "/", kLibvirtHelper));
+  const size_t up = dir.rfind('/');
+  if (up != absl::string_view::npos && dir.substr(up + 1) == "bin") {
+    paths.push_back(absl::StrCat(dir.substr(0, up), "/libexec/ssh-socket-proxy/",
+                                 kLibvirtHelper));
+  }
+  return paths;
+}
+
+absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
+                                                  int wait_status) {
+  if (WIFSIGNALED(wait_status)) {
+    return absl::InternalError(absl::StrCat("the qemu/ lookup helper died of signal ",
+                                            WTERMSIG(wait_status)));
+  }
+  const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
+  if (code == 127) return LoaderFailure(output);
+  // The answer is the first line that is a JSON object; stderr (a library's
+  // warning, a sanitizer's report) may come before or after it.
+  absl::string_view line;
+  for (absl::string_view rest = output; !rest.empty();) {
+    const size_t nl = std::min(rest.find('\n'), rest.size());
+    if (absl::StartsWith(rest, "{")) {
+      line = rest.substr(0, nl);
+      break;
+    }
+    rest.remove_prefix(std::min(nl + 1, rest.size()));
+  }
+  const json answer = json::parse(line, nullptr, /*allow_exceptions=*/false);
+  if (!answer.is_object()) return BadAnswer("answered something else", output);
+  if (const auto error = answer.find("error"); error != answer.end()) {
+    const auto message = answer.find("message");
+    if (!error->is_string() || message == answer.end() || !message->is_string()) {
+      return BadAnswer("answered with a malformed error", output);
+    }
+    return absl::Status(CodeOf(error->get<std::string>()),
+                        OneLine(message->get<std::string>()));
+  }
+  if (code != 0) return BadAnswer(absl::StrCat("exited ", code, " after"), output);
+  return DecodeDomain(answer, output);
+}
+
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
+                                                  const LibvirtQuery& query,
+                                                  absl::Duration timeout) {
+  const absl::Time deadline = sys.Now() + timeout;
+  char self[4096];
+  SyscallResult<ssize_t> n = sys.ReadLink("/proc/self/exe", self, sizeof(self));
+  if (!n.ok() || n.value <= 0 || static_cast<size_t>(n.value) >= sizeof(self)) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        kNeedsLibvirt, " (cannot find ssh-socket-proxy-libvirt: /proc/self/exe ",
+        n.ok() ? "too long" : std::string(absl::ErrnoToStatus(n.error, "readlink").message()),
+        ")"));
+  }
+  const std::vector<std::string> paths =
+      LibvirtHelperPaths(absl::string_view(self, static_cast<size_t>(n.value)));
+
+  int fds[2];
+  if (SyscallResult<int> p = sys.Pipe2(fds, O_CLOEXEC); !p.ok()) {
+    return absl::ErrnoToStatus(p.error, "qemu/ lookup: pipe2");
+  }
+  UniqueFd out(sys, fds[0]);
+  UniqueFd in(sys, fds[1]);
+  std::vector<std::string> args = {"", query.scope, query.domain};
+  if (!query.uri.empty()) args.push_back(query.uri);
+  pid_t pid = -1;
+  for (const std::string& path : paths) {
+    args[0] = path;
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), in.get());
+    if (r.ok()) {
+      pid = r.value;
+      break;
+    }
+    if (r.error != ENOENT) return absl::ErrnoToStatus(r.error, absl::StrCat("run ", path));
+  }
+  if (pid < 0) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        kNeedsLibvirt, " (and ssh-socket-proxy-libvirt, which is not at ",
+        absl::StrJoin(paths, " or "), ")"));
+  }
+  in.reset();  // The child's copy is the only writer left: EOF when it exits.
+
+  absl::StatusOr<std::string> output = ReadAnswer(sys, out.get(), deadline);
+  absl::StatusOr<int> status = Reap(sys, pid, deadline, !output.ok());
+  if (!output.ok()) {
+    if (absl::IsDeadlineExceeded(output.status())) {
+      return absl::DeadlineExceededError(absl::StrCat(
+          "libvirt did not answer about qemu domain '", query.domain, "' within ",
+          absl::FormatDuration(timeout)));
+    }
+    return output.status();
+  }
+  if (!status.ok()) {
+    return absl::DeadlineExceededError(absl::StrCat(
+        "the qemu/ lookup helper did not exit after answering within ",
+        absl::FormatDuration(timeout)));
+  }
+  return DecodeLibvirtAnswer(*output, *status);
+}
+
+}  // namespace sshproxy::net

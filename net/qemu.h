@@ -1,0 +1,81 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+//
+// qemu/NAME: finding a libvirt domain's vsock CID. The proxy is static and
+// must start on machines without libvirt, so the lookup runs in a helper
+// executable that links libvirt (//cli:ssh-socket-proxy-libvirt):
+//
+//   ssh-socket-proxy-libvirt SCOPE DOMAIN [URI]     SCOPE: any, system, session
+//
+// It prints one line of JSON on stdout (a pipe to the proxy, never ssh's):
+//
+//   {"cid":4711,"uri":"qemu:///system","id":1,"name":"web"}
+//   {"error":"not_found","message":"qemu domain 'nosuch' not found at ..."}
+//
+// The helper is looked for next to the proxy's own executable (the build
+// tree: bazel-bin/cli/) and in PREFIX/libexec/ssh-socket-proxy/ when the
+// proxy is PREFIX/bin/ssh-socket-proxy (the installed layout).
+
+#ifndef SSHPROXY_NET_QEMU_H_
+#define SSHPROXY_NET_QEMU_H_
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
+#include "absl/time/time.h"
+#include "net/syscalls.h"
+
+namespace sshproxy::net {
+
+inline constexpr absl::string_view kLibvirtHelper = "ssh-socket-proxy-libvirt";
+
+// The helper's answer is one short line; anything longer is not the helper.
+inline constexpr size_t kMaxLibvirtAnswer = 64 * 1024;
+
+// What to ask the helper.
+struct LibvirtQuery {
+  std::string scope;   // "any", "system" or "session"
+  std::string domain;  // name, UUID or ID
+  std::string uri;     // non-empty: ask only this connection
+};
+
+// A running domain with a vsock CID.
+struct LibvirtDomain {
+  std::string uri;   // the connection that knew it
+  std::string name;  // its name, whatever it was looked up by
+  int64_t id = -1;   // its ID
+  uint32_t cid = 0;
+};
+
+// The paths to try for the helper, given the proxy's own path `self`:
+// DIR/ssh-socket-proxy-libvirt, and PREFIX/libexec/ssh-socket-proxy/... when
+// `self` is PREFIX/bin/NAME.
+std::vector<std::string> LibvirtHelperPaths(absl::string_view self);
+
+// Decodes what the helper printed (`output`, stdout and stderr) and its
+// wait(2) status. Returns the domain, or
+//   NotFoundError            no such domain (retryable with --wait);
+//   UnavailableError         libvirt unreachable, the domain shut off, or its
+//                            vsock device has no CID yet (retryable);
+//   PermissionDeniedError    libvirt refused the connection;
+//   FailedPreconditionError  the domain has no vsock device; libvirt is not
+//                            installed ("qemu/ needs libvirt: install
+//                            libvirt0": the loader's exit 127);
+//   DataLossError            the domain's XML or the answer is malformed.
+// Messages are one printable line.
+absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
+                                                  int wait_status);
+
+// Runs the helper (the first of LibvirtHelperPaths(/proc/self/exe) that
+// exists) for `query` and decodes its answer. The helper is killed when it
+// has not answered within `timeout` (DeadlineExceededError). A helper that
+// is not there at all is FailedPreconditionError "qemu/ needs libvirt".
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
+                                                  const LibvirtQuery& query,
+                                                  absl::Duration timeout);
+
+}  // namespace sshproxy::net
+
+#endif  // SSHPROXY_NET_QEMU_H_
