@@ -103,6 +103,15 @@ TEST(OptionsTest, RuntimeDirectories) {
   EXPECT_EQ(o->system_runtime_dir, "/tmp/t/run");
 }
 
+TEST(OptionsTest, LibvirtUri) {
+  Environment env;
+  EXPECT_EQ(ParseOptions({"qemu/web"}, env)->libvirt_uri, "");
+  env.libvirt_uri = "";
+  EXPECT_EQ(ParseOptions({"qemu/web"}, env)->libvirt_uri, "");
+  env.libvirt_uri = "test:///tmp/node.xml";
+  EXPECT_EQ(ParseOptions({"qemu/web"}, env)->libvirt_uri, "test:///tmp/node.xml");
+}
+
 TEST(OptionsTest, Rejects) {
   struct Case {
     std::vector<std::string> args;

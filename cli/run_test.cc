@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -344,6 +345,98 @@ TEST_F(RunTest, MachineTcpPortRange) {
   ExpectMachined(sys_, R"({"parameters":{"class":"vm","sshAddress":"::1"}})");
   absl::Status s = cli::Run(sys_, Opts("machine/m", "70000"), MakeIo());
   EXPECT_THAT(std::string(s.message()), HasSubstr("port 70000 is not a TCP port"));
+}
+
+// qemu/: the proxy is /usr/bin/ssh-socket-proxy, its helper answers
+// `answer` and exits with `code`.
+void ExpectLibvirtHelper(FakeSyscalls& sys, const std::string& answer, int code = 0) {
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").OnFd(6).Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").OnFd(5).Revents(POLLIN);
+  sys.Expect("read").OnFd(5).Data(answer + "\n");
+  sys.Expect("poll").OnFd(5).Revents(POLLIN);
+  sys.Expect("read").OnFd(5).Returns(0);
+  sys.Expect("waitpid").ExitCode(code);
+  sys.Expect("close").OnFd(5);
+}
+
+constexpr char kWebAnswer[] =
+    R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})";
+
+TEST_F(RunTest, QemuDryRunShowsTheLookup) {
+  ExpectLibvirtHelper(sys_, kWebAnswer);
+  Options o = Opts("qemu%6695eb01-f6a4-8304-79aa-97f2502e193f", "2222");
+  o.action = Options::Action::kDryRun;
+  o.libvirt_uri = "test:///n.xml";
+  ASSERT_TRUE(cli::Run(sys_, o, MakeIo()).ok());
+  EXPECT_THAT(printed_, ElementsAre("qemu 6695eb01-f6a4-8304-79aa-97f2502e193f "
+                                    "(test:///n.xml, domain 1 web): vsock cid=4711 "
+                                    "port=2222"));
+  EXPECT_EQ(sys_.log()[2],
+            "spawn(/usr/bin/ssh-socket-proxy-libvirt any "
+            "6695eb01-f6a4-8304-79aa-97f2502e193f test:///n.xml, out 6)");
+}
+
+TEST_F(RunTest, QemuConnectsOverVsockToTheDomainsCid) {
+  ExpectStdoutIsSocket();
+  ExpectLibvirtHelper(sys_, kWebAnswer);
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  absl::Status s = cli::Run(sys_, Opts("qemu:system/web", "2222"), MakeIo(true));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(sys_.log()[4], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
+  EXPECT_EQ(sys_.log()[12], "socket(AF_VSOCK, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+  EXPECT_EQ(sys_.log()[13], "connect(3, vsock:4711:2222)");
+  EXPECT_THAT(debug_, ::testing::Contains(
+      "qemu web (test:///n.xml, domain 1): vsock cid=4711 port=2222"));
+}
+
+TEST_F(RunTest, QemuWaitAsksLibvirtAgain) {
+  ExpectStdoutIsSocket();
+  ExpectLibvirtHelper(sys_, R"({"error":"shut_off","message":"qemu domain 'web' at )"
+                            R"(test:///n.xml is shut off"})", 1);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(100));  // the pause
+  ExpectLibvirtHelper(sys_, kWebAnswer);
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("fcntl").OnFd(3).Returns(O_RDWR | O_NONBLOCK);
+  sys_.Expect("fcntl").OnFd(3);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  Options o = Opts("qemu/web");
+  o.wait = absl::Seconds(30);
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_EQ(std::count(sys_.log().begin(), sys_.log().end(),
+                       "spawn(/usr/bin/ssh-socket-proxy-libvirt any web, out 6)"),
+            2);
+  EXPECT_EQ(sys_.log()[24], "connect(3, vsock:4711:22)");
+}
+
+TEST_F(RunTest, QemuLookupErrorsAreLibvirtsWords) {
+  const std::pair<const char*, const char*> cases[] = {
+      {R"({"error":"not_found","message":"qemu domain 'nosuch' not found at )"
+       R"(qemu:///system or qemu:///session"})",
+       "ssh-socket-proxy: qemu domain 'nosuch' not found at qemu:///system or "
+       "qemu:///session"},
+      {R"({"error":"unreachable","message":"cannot reach libvirt at qemu:///system: )"
+       R"(Failed to connect socket"})",
+       "ssh-socket-proxy: cannot reach libvirt at qemu:///system: Failed to connect "
+       "socket"},
+  };
+  for (const auto& [answer, want] : cases) {
+    FakeSyscalls sys;
+    sys.Expect("fstat").Mode(S_IFSOCK);
+    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectLibvirtHelper(sys, answer, 1);
+    absl::Status s = cli::Run(sys, Opts("qemu/nosuch"), MakeIo());
+    EXPECT_EQ(ExitCode(s), kExitFailure);
+    EXPECT_EQ(ErrorLine(s), want);
+  }
 }
 
 }  // namespace

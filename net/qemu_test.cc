@@ -1,0 +1,242 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "net/qemu.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+
+#include <string>
+#include <vector>
+
+#include "gmock/gmock.h"
+#include "gtest/gtest.h"
+#include "net/testing/fake_syscalls.h"
+
+namespace sshproxy::net {
+namespace {
+
+using ::testing::ElementsAre;
+
+constexpr int kExited0 = 0;
+constexpr int kExited1 = 1 << 8;
+constexpr int kExited127 = 127 << 8;
+
+TEST(LibvirtHelperPathsTest, NextToTheProxyAndInLibexec) {
+  EXPECT_THAT(LibvirtHelperPaths("/usr/bin/ssh-socket-proxy"),
+              ElementsAre("/usr/bin/ssh-socket-proxy-libvirt",
+                          "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"));
+  EXPECT_THAT(LibvirtHelperPaths("/x/bazel-out/k8-fastbuild/bin/cli/ssh-socket-proxy"),
+              ElementsAre("/x/bazel-out/k8-fastbuild/bin/cli/ssh-socket-proxy-libvirt"));
+  EXPECT_THAT(LibvirtHelperPaths("/bin/ssh-socket-proxy"),
+              ElementsAre("/bin/ssh-socket-proxy-libvirt",
+                          "/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"));
+  EXPECT_TRUE(LibvirtHelperPaths("ssh-socket-proxy").empty());
+}
+
+TEST(DecodeLibvirtAnswerTest, Domain) {
+  absl::StatusOr<LibvirtDomain> d = DecodeLibvirtAnswer(
+      "{\"cid\":4711,\"id\":1,\"name\":\"web\",\"uri\":\"qemu:///system\"}\n", kExited0);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->cid, 4711u);
+  EXPECT_EQ(d->id, 1);
+  EXPECT_EQ(d->name, "web");
+  EXPECT_EQ(d->uri, "qemu:///system");
+  // A library's warning on stderr before the answer does not hide it.
+  d = DecodeLibvirtAnswer(
+      "I/O warning : failed to load external entity \"x\"\n"
+      "{\"cid\":3,\"id\":7,\"name\":\"a\",\"uri\":\"test:///n.xml\"}\n",
+      kExited0);
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->cid, 3u);
+}
+
+struct Failure {
+  std::string output;
+  int status;
+  absl::StatusCode code;
+  std::string message;  // the whole message
+};
+
+TEST(DecodeLibvirtAnswerTest, Errors) {
+  using absl::StatusCode;
+  const Failure cases[] = {
+      {R"({"error":"not_found","message":"qemu domain 'x' not found at qemu:///system"})",
+       kExited1, StatusCode::kNotFound, "qemu domain 'x' not found at qemu:///system"},
+      {R"({"error":"shut_off","message":"off"})", kExited1, StatusCode::kUnavailable, "off"},
+      {R"({"error":"no_cid","message":"m"})", kExited1, StatusCode::kUnavailable, "m"},
+      {R"({"error":"unreachable","message":"a\nb\tc"})", kExited1,
+       StatusCode::kUnavailable, "a b c"},
+      {R"({"error":"denied","message":"m"})", kExited1, StatusCode::kPermissionDenied, "m"},
+      {R"({"error":"no_vsock","message":"m"})", kExited1,
+       StatusCode::kFailedPrecondition, "m"},
+      {R"({"error":"bad_xml","message":"m"})", kExited1, StatusCode::kDataLoss, "m"},
+      {R"({"error":"usage","message":"m"})", 2 << 8, StatusCode::kInternal, "m"},
+      // The dynamic loader, before the helper's main() ran.
+      {"/usr/bin/ssh-socket-proxy-libvirt: error while loading shared libraries: "
+       "libvirt.so.0: cannot open shared object file: No such file or directory\n",
+       kExited127, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+      {"x: error while loading shared libraries: libxml2.so.2: cannot open shared "
+       "object file\n",
+       kExited127, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+      {"x: error while loading shared libraries: libstdc++.so.6: cannot open\n",
+       kExited127, StatusCode::kFailedPrecondition,
+       "the qemu/ lookup helper could not start: x: error while loading shared "
+       "libraries: libstdc++.so.6: cannot open"},
+      // Not the helper we know.
+      {"", kExited0, StatusCode::kDataLoss,
+       "the qemu/ lookup helper answered something else: \"\""},
+      {"garbage\x01\n", kExited1, StatusCode::kDataLoss,
+       "the qemu/ lookup helper answered something else: \"garbage\\x01\""},
+      {"{\"cid\":4711", kExited0, StatusCode::kDataLoss,
+       "the qemu/ lookup helper answered something else: \"{\\\"cid\\\":4711\""},
+      {R"({"cid":4711})", kExited0, StatusCode::kDataLoss,
+       "the qemu/ lookup helper answered without cid, uri, name and id: "
+       "\"{\\\"cid\\\":4711}\""},
+      {R"({"cid":"4711","id":1,"name":"w","uri":"u"})", kExited0, StatusCode::kDataLoss, ""},
+      {R"({"cid":-1,"id":1,"name":"w","uri":"u"})", kExited0, StatusCode::kDataLoss, ""},
+      {R"({"cid":4294967295,"id":1,"name":"w","uri":"u"})", kExited0,
+       StatusCode::kDataLoss, ""},
+      {R"({"cid":2,"id":1,"name":"w","uri":"u"})", kExited0, StatusCode::kDataLoss,
+       "the qemu/ lookup helper answered with an impossible CID: "
+       "\"{\\\"cid\\\":2,\\\"id\\\":1,\\\"name\\\":\\\"w\\\",\\\"uri\\\":\\\"u\\\"}\""},
+      {R"({"cid":5,"id":1,"name":"w","uri":"u"})", kExited1, StatusCode::kDataLoss, ""},
+      {R"({"error":1,"message":"m"})", kExited1, StatusCode::kDataLoss, ""},
+      {R"({"error":"not_found"})", kExited1, StatusCode::kDataLoss, ""},
+      {"", SIGSEGV, StatusCode::kInternal, "the qemu/ lookup helper died of signal 11"},
+  };
+  for (const Failure& c : cases) {
+    SCOPED_TRACE(c.output);
+    absl::StatusOr<LibvirtDomain> d = DecodeLibvirtAnswer(c.output, c.status);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.status().code(), c.code) << d.status();
+    if (!c.message.empty()) EXPECT_EQ(std::string(d.status().message()), c.message);
+  }
+}
+
+// The proxy is /usr/bin/ssh-socket-proxy; the helper answers `output`.
+void ExpectHelperRun(FakeSyscalls& sys, absl::string_view output, int exit_code) {
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").OnFd(6).Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").OnFd(5).Revents(POLLIN);
+  sys.Expect("read").OnFd(5).Data(output);
+  sys.Expect("poll").OnFd(5).Revents(POLLIN);
+  sys.Expect("read").OnFd(5).Returns(0);
+  sys.Expect("waitpid").Returns(0);  // not reaped yet
+  sys.Expect("poll");                // a short sleep
+  sys.Expect("waitpid").ExitCode(exit_code);
+  sys.Expect("close").OnFd(5);
+}
+
+TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
+  FakeSyscalls sys;
+  ExpectHelperRun(sys, R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})", 0);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {"any", "web", "test:///n.xml"}, absl::Seconds(10));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->cid, 4711u);
+  EXPECT_THAT(sys.log(),
+              ElementsAre("readlink(/proc/self/exe)", "pipe2() = [5, 6]",
+                          "spawn(/usr/bin/ssh-socket-proxy-libvirt any web test:///n.xml, out 6)",
+                          "close(6)", "poll([5 in], 10000)", "read(5, 4096)",
+                          "poll([5 in], 10000)", "read(5, 4096)", "waitpid(4242, WNOHANG)",
+                          "poll([], 5)", "waitpid(4242, WNOHANG)", "close(5)"));
+}
+
+TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
+  FakeSyscalls sys;
+  ExpectHelperRun(sys, R"({"error":"not_found","message":"nope"})", 1);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {"system", "web", ""}, absl::Seconds(10));
+  EXPECT_TRUE(absl::IsNotFound(d.status())) << d.status();
+  EXPECT_EQ(sys.log()[2], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
+}
+
+TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Fails(ENOENT);
+  sys.Expect("spawn").Returns(7);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Data(R"({"cid":9,"id":2,"name":"b","uri":"u"})");
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Returns(0);
+  sys.Expect("waitpid");
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(sys.log()[3],
+            "spawn(/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt any b, out 6)");
+}
+
+TEST(LookupLibvirtDomainTest, NoHelperMeansNoLibvirt) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Fails(ENOENT);
+  sys.Expect("spawn").Fails(ENOENT);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(d.status().message(),
+            "qemu/ needs libvirt: install libvirt0 (and ssh-socket-proxy-libvirt, which "
+            "is not at /usr/bin/ssh-socket-proxy-libvirt or "
+            "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt)");
+}
+
+TEST(LookupLibvirtDomainTest, HelperThatCannotRun) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/opt/x/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Fails(EACCES);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
+  EXPECT_TRUE(absl::IsPermissionDenied(d.status())) << d.status();
+  EXPECT_EQ(d.status().message(), "run /opt/x/ssh-socket-proxy-libvirt: Permission denied");
+}
+
+TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Elapses(absl::Seconds(3)).Returns(0);
+  sys.Expect("kill");
+  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "web", ""}, absl::Seconds(3));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
+  EXPECT_EQ(d.status().message(),
+            "libvirt did not answer about qemu domain 'web' within 3s");
+  EXPECT_EQ(sys.log()[4], "poll([5 in], 3000)");
+  EXPECT_EQ(sys.log()[5], "kill(4242, SIGKILL)");
+  EXPECT_EQ(sys.log()[6], "waitpid(4242)");
+}
+
+TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Returns(4242);
+  sys.Expect("close").OnFd(6);
+  const std::string chunk(4096, 'x');
+  for (size_t n = 0; n <= kMaxLibvirtAnswer; n += chunk.size()) {
+    sys.Expect("poll").Revents(POLLIN);
+    sys.Expect("read").Data(chunk);
+  }
+  sys.Expect("kill");
+  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "web", ""}, absl::Seconds(3));
+  EXPECT_TRUE(absl::IsDataLoss(d.status())) << d.status();
+}
+
+}  // namespace
+}  // namespace sshproxy::net
