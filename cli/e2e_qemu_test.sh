@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# End to end for qemu/NAME: the real proxy and its real helper
+# (ssh-socket-proxy-libvirt) against libvirt's test driver, which is the real
+# libvirt library with a fake hypervisor and no daemon
+# (testdata/libvirt/node.xml: web with vsock CID 4711, novsock, off).
+# Everything runs under no_vsock, so the connect to CID 4711 fails at
+# socket(AF_VSOCK) and its error names the address; //cli:run_test covers the
+# connect and the hand-over on the fake syscalls.
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+e2e_guard "$@"
+e2e_init
+
+HELPER_BIN=$(e2e_runfile cli/ssh-socket-proxy-libvirt)
+cp "$HELPER_BIN" "$E2E/ssh-socket-proxy-libvirt"
+cp "$(e2e_runfile testdata/libvirt/node.xml)" "$E2E/node.xml"
+URI="test://$E2E/node.xml"
+export SSH_SOCKET_PROXY_LIBVIRT_URI="$URI"
+
+# dry_run HOST...: the proxy's --dry-run for port 2222; stderr in $ERR.
+dry_run() {
+  RC=0
+  timeout 20 "$@" 2222 >"$E2E/out" 2>"$E2E/err" || RC=$?
+  ERR=$(cat "$E2E/err")
+  expect_eq "stdout" "" "$(cat "$E2E/out")"
+}
+
+case_resolves_by_name_uuid_and_id() {
+  local host want
+  while IFS='|' read -r host want; do
+    dry_run "$PROXY" --dry-run "$host"
+    expect_eq "$host exit" 0 "$RC"
+    expect_eq "$host" "$want" "$ERR"
+  done <<TABLE
+qemu/web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
+qemu%web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
+qemu:system/web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
+qemu:session%web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
+qemu/6695eb01-f6a4-8304-79aa-97f2502e193f|qemu 6695eb01-f6a4-8304-79aa-97f2502e193f ($URI, domain 1 web): vsock cid=4711 port=2222
+qemu/1|qemu 1 ($URI, domain 1 web): vsock cid=4711 port=2222
+TABLE
+}
+
+case_errors_are_one_line() {
+  local host want
+  while IFS='|' read -r host want; do
+    dry_run "$PROXY" --dry-run "$host"
+    expect_eq "$host exit" 1 "$RC"
+    expect_eq "$host" "$want" "$ERR"
+  done <<TABLE
+qemu/nosuch|ssh-socket-proxy: qemu domain 'nosuch' not found at $URI
+qemu/2|ssh-socket-proxy: qemu domain 'novsock' at $URI has no vsock device: add <vsock model='virtio'><cid auto='yes'/></vsock> to its <devices> (virsh edit novsock) and restart it
+qemu/off|ssh-socket-proxy: qemu domain 'off' at $URI is shut off; start it (virsh -c $URI start off)
+TABLE
+}
+
+case_bad_host_strings_are_usage_errors() {
+  dry_run "$PROXY" --dry-run "qemu:user/web"
+  expect_eq "exit" 2 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: host \"qemu:user/web\": unknown libvirt connection \"user\": write qemu:system/NAME, qemu:session/NAME or qemu/NAME (both)" "$ERR"
+}
+
+case_unreachable_libvirt() {
+  SSH_SOCKET_PROXY_LIBVIRT_URI="qemu+unix:///system?socket=$E2E/no-such-sock" \
+    dry_run "$PROXY" --dry-run qemu/web
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: cannot reach libvirt at qemu+unix:///system?socket=$E2E/no-such-sock: Failed to connect socket to '$E2E/no-such-sock': No such file or directory" "$ERR"
+}
+
+case_helper_missing() {
+  mkdir -p "$E2E/alone"
+  cp "$PROXY" "$E2E/alone/ssh-socket-proxy"
+  dry_run "$E2E/alone/ssh-socket-proxy" --dry-run qemu/web
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs libvirt: install libvirt0 (and ssh-socket-proxy-libvirt, which is not at $E2E/alone/ssh-socket-proxy-libvirt)" "$ERR"
+}
+
+case_installed_layout_finds_libexec() {
+  mkdir -p "$E2E/prefix/bin" "$E2E/prefix/libexec/ssh-socket-proxy"
+  cp "$PROXY" "$E2E/prefix/bin/ssh-socket-proxy"
+  cp "$HELPER_BIN" "$E2E/prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
+  dry_run "$E2E/prefix/bin/ssh-socket-proxy" --dry-run qemu/web
+  expect_eq "exit" 0 "$RC"
+  expect_eq "stderr" "qemu web ($URI, domain 1): vsock cid=4711 port=2222" "$ERR"
+}
+
+case_libvirt_not_loadable() {
+  # The dynamic loader finds a libvirt.so.0 it cannot load first, as on a
+  # machine without libvirt0 it finds none: it exits 127 before main().
+  mkdir -p "$E2E/badlib"
+  : >"$E2E/badlib/libvirt.so.0"
+  LD_LIBRARY_PATH="$E2E/badlib" dry_run "$PROXY" --dry-run qemu/web
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs libvirt: install libvirt0" "$ERR"
+}
+
+case_connects_to_the_domains_cid() {
+  # Not a dry run: the lookup, then the vsock connect, which the guard (and
+  # strace's injection under it) stops; the error names the address.
+  proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" qemu/web 2222
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "ssh-socket-proxy: socket(AF_VSOCK) for connect vsock:4711:2222: Permission denied" "$ERR"
+}
+
+case_through_ssh_and_the_shipped_config() {
+  local host
+  for host in qemu/nosuch qemu%nosuch qemu:system/nosuch; do
+    e2e_ssh "$host" true
+    expect_eq "$host ssh exit" 255 "$RC"
+    expect_contains "$host" "ssh-socket-proxy: qemu domain 'nosuch' not found at $URI" "$ERR"
+  done
+}
+
+case_proxy_does_not_link_libvirt() {
+  local dynamic
+  dynamic=$(readelf -d "$PROXY_BIN")
+  if grep -Eq 'NEEDED.*(libvirt|libxml2)' <<<"$dynamic"; then
+    echo "  the proxy links libvirt: $dynamic"
+    return 1
+  fi
+  expect_contains "helper" "libvirt.so.0" "$(readelf -d "$HELPER_BIN")"
+}
+
+e2e_case qemu_resolves_by_name_uuid_and_id case_resolves_by_name_uuid_and_id
+e2e_case qemu_errors_are_one_line case_errors_are_one_line
+e2e_case qemu_bad_host_strings_are_usage_errors case_bad_host_strings_are_usage_errors
+e2e_case qemu_unreachable_libvirt case_unreachable_libvirt
+e2e_case qemu_helper_missing case_helper_missing
+e2e_case qemu_installed_layout_finds_libexec case_installed_layout_finds_libexec
+e2e_case qemu_libvirt_not_loadable case_libvirt_not_loadable
+e2e_case qemu_connects_to_the_domains_cid case_connects_to_the_domains_cid
+e2e_case qemu_through_ssh_and_the_shipped_config case_through_ssh_and_the_shipped_config
+e2e_case qemu_proxy_does_not_link_libvirt case_proxy_does_not_link_libvirt
+e2e_finish e2e_qemu
