@@ -11,6 +11,9 @@ packages=(
   clang-14 libclang-rt-14-dev pkg-config
   # Libraries, static archives included.
   libabsl-dev libre2-dev libgtest-dev libgmock-dev nlohmann-json3-dev
+  # qemu/NAME's helper links libvirt and libxml2 dynamically (libvirt-dev
+  # brings libvirt0, whose test driver the end-to-end test uses).
+  libvirt-dev libxml2-dev
   # Real peers for the end-to-end tests and the demo.
   openssh-client openssh-server systemd socat netcat-openbsd strace
   # Test helpers (fake multiplexer and machined), the man page check, and

@@ -4,7 +4,9 @@
 #   bazel run //:install -- [--prefix=/usr/local] [--sysconfdir=/etc]
 #                           [--destdir=DIR] [--uninstall]
 #
-# Files: PREFIX/bin/ssh-socket-proxy, PREFIX/share/man/man1/ssh-socket-proxy.1,
+# Files: PREFIX/bin/ssh-socket-proxy, its qemu/ helper
+# PREFIX/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt,
+# PREFIX/share/man/man1/ssh-socket-proxy.1,
 # SYSCONFDIR/ssh/ssh_config.d/20-ssh-socket-proxy.conf (whose ProxyCommand
 # names PREFIX/bin/ssh-socket-proxy). --destdir stages everything under DIR,
 # for packagers; the paths inside the files stay PREFIX's.
@@ -20,7 +22,7 @@ for arg in "$@"; do
     --sysconfdir=*) sysconfdir=${arg#*=} ;;
     --destdir=*) destdir=${arg#*=} ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,11p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -44,20 +46,23 @@ runfile() {
 }
 
 bin="$destdir$prefix/bin/ssh-socket-proxy"
+libvirt_helper="$destdir$prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
 man="$destdir$prefix/share/man/man1/ssh-socket-proxy.1"
 conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
 
 if [ "$uninstall" -eq 1 ]; then
-  rm -f -- "$bin" "$man" "$conf"
-  echo "removed $bin $man $conf" >&2
+  rm -f -- "$bin" "$libvirt_helper" "$man" "$conf"
+  rmdir -- "$(dirname "$libvirt_helper")" 2>/dev/null || true
+  echo "removed $bin $libvirt_helper $man $conf" >&2
   exit 0
 fi
 
 install -D -m 0755 "$(runfile cli/ssh-socket-proxy)" "$bin"
+install -D -m 0755 "$(runfile cli/ssh-socket-proxy-libvirt)" "$libvirt_helper"
 install -D -m 0644 "$(runfile cli/ssh-socket-proxy.1)" "$man"
 mkdir -p "$(dirname "$conf")"
 sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
   "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
 chmod 0644 "$conf.tmp"
 mv "$conf.tmp" "$conf"
-echo "installed $bin $man $conf" >&2
+echo "installed $bin $libvirt_helper $man $conf" >&2

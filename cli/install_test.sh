@@ -7,6 +7,8 @@ fail() { echo "FAIL: $*" >&2; exit 1; }
 
 RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/opt/ssp --destdir="$dest"
 [ -x "$dest/opt/ssp/bin/ssh-socket-proxy" ] || fail "binary not installed"
+helper="$dest/opt/ssp/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
+[ -x "$helper" ] || fail "qemu/ helper not installed"
 [ -f "$dest/opt/ssp/share/man/man1/ssh-socket-proxy.1" ] || fail "man page not installed"
 conf="$dest/etc/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
 [ -f "$conf" ] || fail "ssh config not installed"
@@ -22,5 +24,6 @@ grep -qi '^proxycommand /opt/ssp/bin/ssh-socket-proxy %h %p %n' "$dest/ssh-G" ||
 RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/opt/ssp --destdir="$dest" --uninstall
 [ -e "$dest/opt/ssp/bin/ssh-socket-proxy" ] && fail "binary left after uninstall"
 [ -e "$conf" ] && fail "config left after uninstall"
+[ -e "$helper" ] && fail "qemu/ helper left after uninstall"
 if "$install_sh" --prefix=relative 2>/dev/null; then fail "relative prefix accepted"; fi
 echo "install: ok"
