@@ -62,16 +62,16 @@ bool LastErrorIsDenied() {
   }
 }
 
-int Print(const json& answer) {
+// Prints `answer` as one line; returns false if stdout failed.
+bool Print(const json& answer) {
   // libvirt's messages may be in any locale; never let bad UTF-8 throw.
   const std::string line = answer.dump(-1, ' ', false, json::error_handler_t::replace);
   std::printf("%s\n", line.c_str());
-  return std::fflush(stdout) == 0 ? 0 : 1;
+  return std::fflush(stdout) == 0;
 }
 
-int Error(absl::string_view error, absl::string_view message) {
-  Print(json{{"error", std::string(error)}, {"message", std::string(message)}});
-  return 1;
+json Error(absl::string_view error, absl::string_view message) {
+  return json{{"error", std::string(error)}, {"message", std::string(message)}};
 }
 
 // As libvirt-ssh-proxy: a name, else a UUID, else a numeric ID.
@@ -92,7 +92,7 @@ void SilentXml(void* /*ctx*/, const char* /*msg*/, ...) {}
 
 // The answer for a domain that `uri` knows, by its own name in messages
 // (`asked` may be a UUID or an ID).
-int Answer(virDomainPtr dom, const std::string& uri, const std::string& asked) {
+json Answer(virDomainPtr dom, const std::string& uri, const std::string& asked) {
   const char* own_name = virDomainGetName(dom);
   const std::string name = own_name != nullptr ? own_name : asked;
   const std::string what = absl::StrCat("qemu domain '", name, "' at ", uri);
@@ -116,42 +116,35 @@ int Answer(virDomainPtr dom, const std::string& uri, const std::string& asked) {
                                               "yet; is it still starting (--wait)?"));
   }
   if (!cid.ok()) return Error("bad_xml", absl::StrCat(what, ": ", cid.status().message()));
-  return Print(json{{"cid", *cid},
-                    {"uri", uri},
-                    {"name", name},
-                    {"id", static_cast<int>(virDomainGetID(dom))}});
-}
-
-std::vector<std::string> Uris(absl::string_view scope, const char* uri) {
-  if (uri != nullptr && *uri != '\0') return {uri};
-  if (scope == "system") return {kSystem};
-  if (scope == "session") return {kSession};
-  // root's session would be a second system instance; libvirt-ssh-proxy
-  // skips it too.
-  if (geteuid() == 0) return {kSystem};
-  return {kSystem, kSession};
+  return json{{"cid", *cid},
+              {"uri", uri},
+              {"name", name},
+              {"id", static_cast<int>(virDomainGetID(dom))}};
 }
 
 }  // namespace
 
-int HelperMain(int argc, char** argv) {
-  const absl::string_view scope = argc > 1 ? argv[1] : "";
-  if (argc < 3 || argc > 4 ||
-      (scope != "any" && scope != "system" && scope != "session")) {
-    Error("usage", "usage: ssh-socket-proxy-libvirt any|system|session DOMAIN [URI]");
-    return 2;
-  }
-  const std::string asked = argv[2];
+std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view uri,
+                                     bool root) {
+  if (!uri.empty()) return {std::string(uri)};
+  if (scope == "system") return {kSystem};
+  if (scope == "session") return {kSession};
+  // root's session would be a second system instance; libvirt-ssh-proxy
+  // skips it too.
+  if (root) return {kSystem};
+  return {kSystem, kSession};
+}
+
+void SilenceLibraries() {
   virSetErrorFunc(nullptr, Silent);
   xmlSetGenericErrorFunc(nullptr, SilentXml);
-  if (virInitialize() < 0) {
-    return Error("unreachable", absl::StrCat("libvirt did not initialize: ", LastError()));
-  }
+}
 
+json FindDomain(const std::vector<std::string>& uris, const std::string& asked) {
   std::vector<std::string> asked_at;     // connections that answered
   std::vector<std::string> unreachable;  // "URI: why"
   bool denied = false;
-  for (const std::string& uri : Uris(scope, argc > 3 ? argv[3] : nullptr)) {
+  for (const std::string& uri : uris) {
     Connect conn(virConnectOpenReadOnly(uri.c_str()));
     if (conn == nullptr) {
       denied = denied || LastErrorIsDenied();
@@ -171,6 +164,24 @@ int HelperMain(int argc, char** argv) {
                             absl::StrJoin(asked_at, " or "),
                             unreachable.empty() ? "" : "; cannot reach libvirt at ",
                             why));
+}
+
+int HelperMain(int argc, char** argv) {
+  const absl::string_view scope = argc > 1 ? argv[1] : "";
+  if (argc < 3 || argc > 4 ||
+      (scope != "any" && scope != "system" && scope != "session")) {
+    Print(Error("usage", "usage: ssh-socket-proxy-libvirt any|system|session DOMAIN [URI]"));
+    return 2;
+  }
+  SilenceLibraries();
+  if (virInitialize() < 0) {
+    Print(Error("unreachable", absl::StrCat("libvirt did not initialize: ", LastError())));
+    return 1;
+  }
+  const json answer =
+      FindDomain(LibvirtUris(scope, argc > 3 ? argv[3] : "", geteuid() == 0), argv[2]);
+  if (!Print(answer)) return 1;
+  return answer.contains("error") ? 1 : 0;
 }
 
 }  // namespace sshproxy::libvirt

@@ -20,7 +20,31 @@
 #ifndef SSHPROXY_LIBVIRT_HELPER_H_
 #define SSHPROXY_LIBVIRT_HELPER_H_
 
+#include <string>
+#include <vector>
+
+#include "absl/strings/string_view.h"
+#include "nlohmann/json.hpp"
+
 namespace sshproxy::libvirt {
+
+// The connections to ask, in order: `uri` alone when it is not empty, else
+// qemu:///system for scope "system", qemu:///session for "session", and for
+// "any" both, but only qemu:///system when `root`.
+std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view uri,
+                                     bool root);
+
+// Stops libvirt and libxml2 from printing their errors on stderr; the
+// answer carries the one that matters.
+void SilenceLibraries();
+
+// Looks `domain` up at each of `uris` in turn (name, UUID, ID) and returns
+// the answer for the first connection that knows it, or an error answer:
+// "not_found" naming every connection asked (and those that could not be
+// reached), "unreachable"/"denied" when none could be, "shut_off", "no_vsock",
+// "no_cid", "bad_xml" for the domain found.
+nlohmann::json FindDomain(const std::vector<std::string>& uris,
+                          const std::string& domain);
 
 // main() of ssh-socket-proxy-libvirt. Returns 0 with an answer, 1 with an
 // error answer, 2 (and an error answer) on bad usage.
