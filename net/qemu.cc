@@ -10,6 +10,7 @@
 
 #include <algorithm>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -135,6 +136,24 @@ absl::StatusOr<int> Reap(Syscalls& sys, pid_t pid, absl::Time deadline, bool kil
   }
 }
 
+// Starts the first of `paths` that exists with `args` (args[0] is replaced
+// by the path), its stdout and stderr on `out_fd`.
+absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>& paths,
+                                  std::vector<std::string> args, int out_fd) {
+  for (const std::string& path : paths) {
+    args[0] = path;
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), out_fd);
+    if (r.ok()) return r.value;
+    if (r.error != ENOENT) return absl::ErrnoToStatus(r.error, absl::StrCat("run ", path));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      kNeedsLibvirt, " (and ssh-socket-proxy-libvirt, which is not at ",
+      absl::StrJoin(paths, " or "), ")"));
+}
+
 }  // namespace
 
 std::vector<std::string> LibvirtHelperPaths(absl::string_view self) {
@@ -207,28 +226,12 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
   UniqueFd in(sys, fds[1]);
   std::vector<std::string> args = {"", query.scope, query.domain};
   if (!query.uri.empty()) args.push_back(query.uri);
-  pid_t pid = -1;
-  for (const std::string& path : paths) {
-    args[0] = path;
-    std::vector<char*> argv;
-    for (std::string& a : args) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), in.get());
-    if (r.ok()) {
-      pid = r.value;
-      break;
-    }
-    if (r.error != ENOENT) return absl::ErrnoToStatus(r.error, absl::StrCat("run ", path));
-  }
-  if (pid < 0) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        kNeedsLibvirt, " (and ssh-socket-proxy-libvirt, which is not at ",
-        absl::StrJoin(paths, " or "), ")"));
-  }
+  absl::StatusOr<pid_t> pid = SpawnHelper(sys, paths, std::move(args), in.get());
+  if (!pid.ok()) return pid.status();
   in.reset();  // The child's copy is the only writer left: EOF when it exits.
 
   absl::StatusOr<std::string> output = ReadAnswer(sys, out.get(), deadline);
-  absl::StatusOr<int> status = Reap(sys, pid, deadline, !output.ok());
+  absl::StatusOr<int> status = Reap(sys, *pid, deadline, !output.ok());
   if (!output.ok()) {
     if (absl::IsDeadlineExceeded(output.status())) {
       return absl::DeadlineExceededError(absl::StrCat(
