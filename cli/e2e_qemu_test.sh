@@ -101,6 +101,15 @@ case_connects_to_the_domains_cid() {
   expect_contains "stderr" "ssh-socket-proxy: socket(AF_VSOCK) for connect vsock:4711:2222: Permission denied" "$ERR"
 }
 
+case_wait_keeps_asking_libvirt() {
+  # A shut-off domain may be starting: --wait asks again until it runs out,
+  # then reports libvirt's last answer, not a timeout of the last attempt.
+  proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" --wait=1s qemu/off 22
+  expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
+  expect_contains "stderr" "ssh-socket-proxy: qemu domain 'off' at $URI is shut off; start it (virsh -c $URI start off) (still, after " "$ERR"
+  expect_contains "stderr" " attempts in 1s of --wait)" "$ERR"
+}
+
 case_through_ssh_and_the_shipped_config() {
   local host
   for host in qemu/nosuch qemu%nosuch qemu:system/nosuch; do
@@ -128,6 +137,7 @@ e2e_case qemu_helper_missing case_helper_missing
 e2e_case qemu_installed_layout_finds_libexec case_installed_layout_finds_libexec
 e2e_case qemu_libvirt_not_loadable case_libvirt_not_loadable
 e2e_case qemu_connects_to_the_domains_cid case_connects_to_the_domains_cid
+e2e_case qemu_wait_keeps_asking_libvirt case_wait_keeps_asking_libvirt
 e2e_case qemu_through_ssh_and_the_shipped_config case_through_ssh_and_the_shipped_config
 e2e_case qemu_proxy_does_not_link_libvirt case_proxy_does_not_link_libvirt
 e2e_finish e2e_qemu

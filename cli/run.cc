@@ -142,8 +142,11 @@ std::string Describe(const parser::Target& target, const Options& options) {
 constexpr absl::Duration kLookupTimeout = absl::Seconds(5);
 
 // How long libvirt may take to answer a qemu/ lookup at most (a socket-
-// activated virtqemud has to start first).
+// activated virtqemud has to start first), and at least: the last attempt
+// of --wait may have only milliseconds left, and a lookup cut short would
+// hide libvirt's actual answer (say, "shut off") behind a timeout.
 constexpr absl::Duration kLibvirtTimeout = absl::Seconds(10);
+constexpr absl::Duration kMinLibvirtTimeout = absl::Seconds(1);
 
 // qemu/NAME: the domain's vsock CID from libvirt, through the helper
 // (net/qemu.h), within `timeout`.
@@ -153,7 +156,8 @@ absl::StatusOr<Endpoint> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
                       : q.scope == parser::QemuScope::kSession ? "session"
                                                                : "any";
   absl::StatusOr<net::LibvirtDomain> d = net::LookupLibvirtDomain(
-      sys, {scope, q.domain, options.libvirt_uri}, std::min(kLibvirtTimeout, timeout));
+      sys, {scope, q.domain, options.libvirt_uri},
+      std::clamp(timeout, kMinLibvirtTimeout, kLibvirtTimeout));
   if (!d.ok()) return d.status();
   const parser::Vsock v{d->cid, q.port};
   return Endpoint{v, "", 0,

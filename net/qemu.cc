@@ -236,14 +236,14 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
     if (absl::IsDeadlineExceeded(output.status())) {
       return absl::DeadlineExceededError(absl::StrCat(
           "libvirt did not answer about qemu domain '", query.domain, "' within ",
-          absl::FormatDuration(timeout)));
+          absl::FormatDuration(absl::Trunc(timeout, absl::Milliseconds(100)))));
     }
     return output.status();
   }
   if (!status.ok()) {
     return absl::DeadlineExceededError(absl::StrCat(
         "the qemu/ lookup helper did not exit after answering within ",
-        absl::FormatDuration(timeout)));
+        absl::FormatDuration(absl::Trunc(timeout, absl::Milliseconds(100)))));
   }
   return DecodeLibvirtAnswer(*output, *status);
 }
