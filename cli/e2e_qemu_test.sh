@@ -107,7 +107,9 @@ case_wait_keeps_asking_libvirt() {
   proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" --wait=1s qemu/off 22
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
   expect_contains "stderr" "ssh-socket-proxy: qemu domain 'off' at $URI is shut off; start it (virsh -c $URI start off) (still, after " "$ERR"
-  expect_contains "stderr" " attempts in 1s of --wait)" "$ERR"
+  # How long it took depends on the machine (strace, sanitizers): not asserted.
+  expect_contains "stderr" " attempts in " "$ERR"
+  expect_contains "stderr" "s of --wait)" "$ERR"
 }
 
 case_through_ssh_and_the_shipped_config() {
