@@ -113,6 +113,40 @@ huge|reply larger than 1048576 bytes
 TABLE
 }
 
+case_wait_covers_late_registration() {
+  # A machined that does not know "late" yet; it registers 2 s later, as a
+  # VM does right after systemd-vmspawn starts.
+  mkdir -p "$E2E/late"
+  start_machined "$E2E/late" '{}'
+  ( sleep 2
+    echo '{"late": {"parameters": {"name": "late", "class": "vm", "sshAddress": "127.0.0.1"}}}' \
+      >"$E2E/late.fixture.json.new"
+    mv "$E2E/late.fixture.json.new" "$E2E/late.fixture.json" ) &
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/late" e2e_ssh -p "$tcp_port" \
+    -o "ProxyCommand=$PROXY --wait=20s %h %p %n" machine/late echo ok
+  wait $!
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_wait_zero_asks_once() {
+  mkdir -p "$E2E/never"
+  start_machined "$E2E/never" '{}'
+  local rc=0 start=$SECONDS
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/never" timeout 10 \
+    "$PROXY" --wait=0 --mode=relay machine/never </dev/null 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 1 "$rc"
+  expect_eq "stderr" "ssh-socket-proxy: machine never is not known to systemd-machined (asked the system scope; machinectl list shows what is registered)" "$(cat "$E2E/err")"
+  [ $((SECONDS - start)) -le 2 ]
+}
+
+case_wait_gives_up_on_a_machine_that_never_comes() {
+  local rc=0
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/never" timeout 10 \
+    "$PROXY" --wait=1s --mode=relay machine/never </dev/null 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 1 "$rc"
+  expect_contains "stderr" "machine never is not known to systemd-machined (asked the system scope; machinectl list shows what is registered) (still, after " "$(cat "$E2E/err")"
+}
+
 e2e_case container_found_in_system_scope case_container_found_in_system_scope
 e2e_case machine_percent_form case_percent_form
 e2e_case vm_over_tcp case_vm_over_tcp
@@ -123,4 +157,7 @@ e2e_case no_machined case_no_machined
 e2e_case container_without_sshd case_container_without_sshd
 e2e_case vm_without_address case_vm_without_address
 e2e_case malformed_replies case_malformed_replies
+e2e_case wait_covers_late_registration case_wait_covers_late_registration
+e2e_case wait_zero_asks_once case_wait_zero_asks_once
+e2e_case wait_gives_up_on_a_machine_that_never_comes case_wait_gives_up_on_a_machine_that_never_comes
 e2e_finish e2e_machine
