@@ -94,7 +94,7 @@ case_container_without_sshd() {
 
 case_vm_without_address() {
   proxy_direct "$PROXY" machine/nocid
-  expect_eq "stderr" "ssh-socket-proxy: machine nocid has no AF_VSOCK CID and no SSH address" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: machine nocid has no AF_VSOCK CID and no SSH address; give the VM a vsock device (systemd-vmspawn does), or ssh to its address" "$ERR"
 }
 
 case_malformed_replies() {

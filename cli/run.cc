@@ -200,7 +200,8 @@ absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& targe
                       ""};
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        "machine ", m->name, " has no AF_VSOCK CID and no SSH address"));
+        "machine ", m->name, " has no AF_VSOCK CID and no SSH address; give the "
+        "VM a vsock device (systemd-vmspawn does), or ssh to its address"));
   }
   if (r.machine_class == "container") {
     if (r.service == "systemd-nspawn") {
@@ -210,7 +211,8 @@ absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& targe
                       "systemd-ssh-generator (systemd 256+) are enabled in it"};
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        what, ": only systemd-nspawn containers export their sshd where it can be found"));
+        what, ": only systemd-nspawn containers export their sshd where it can be "
+        "found; name its sshd's socket with unix/PATH"));
   }
   return absl::FailedPreconditionError(
       absl::StrCat(what, ": only VMs and containers can be reached"));

@@ -350,10 +350,12 @@ TEST_F(RunTest, MachineVmOverTcp) {
 TEST_F(RunTest, MachinesThatCannotBeReached) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"parameters":{"class":"vm"}})",
-       "machine m has no AF_VSOCK CID and no SSH address"},
+       "machine m has no AF_VSOCK CID and no SSH address; give the VM a vsock "
+       "device (systemd-vmspawn does), or ssh to its address"},
       {R"({"parameters":{"class":"container","service":"docker"}})",
        "machine m (system scope, class container, service docker): only "
-       "systemd-nspawn containers export their sshd where it can be found"},
+       "systemd-nspawn containers export their sshd where it can be found; name "
+       "its sshd's socket with unix/PATH"},
       {R"({"parameters":{"class":"host"}})",
        "machine m (system scope, class host): only VMs and containers can be reached"},
   };

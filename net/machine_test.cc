@@ -210,6 +210,9 @@ TEST(LookupMachineTest, NoMachinedAtAll) {
               HasSubstr("no systemd-machined to ask about machine f: "
                         "/run/user/1000/systemd/machine/io.systemd.Machine and "
                         "/run/systemd/machine/io.systemd.Machine are not there"));
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::EndsWith("; is systemd-machined running? (systemctl status "
+                                  "systemd-machined)"));
 }
 
 TEST(LookupMachineTest, KnownNowhere) {
