@@ -81,7 +81,8 @@ absl::Status ConnectUntil(Syscalls& sys, int fd, int domain, const sockaddr* add
       return AwaitConnect(sys, fd, what, deadline);
     }
     // A non-blocking AF_UNIX connect to a listener whose backlog is full.
-    if (c.error == EAGAIN && deadline != absl::InfiniteFuture()) {
+    // (TCP's EAGAIN means no local port is free: not worth waiting for.)
+    if (c.error == EAGAIN && domain == AF_UNIX && deadline != absl::InfiniteFuture()) {
       if (sys.Now() + kBacklogRetry > deadline) return TimedOut(what);
       SleepFor(sys, kBacklogRetry);
       continue;

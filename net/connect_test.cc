@@ -168,6 +168,14 @@ const FaultCase kFaults[] = {
        s.Expect("close");
      },
      absl::StatusCode::kOk, nullptr},
+    {"tcp_no_local_port", false, true,
+     [](FakeSyscalls& s) {
+       s.Expect("socket");
+       s.Expect("connect").Fails(EAGAIN);
+       s.Expect("close");
+     },
+     absl::StatusCode::kUnavailable,
+     "connect tcp:127.0.0.1:22: Resource temporarily unavailable"},
     {"tcp_refused", false, false,
      [](FakeSyscalls& s) {
        s.Expect("socket");
