@@ -147,7 +147,17 @@ case_wait_gives_up_on_a_machine_that_never_comes() {
   expect_contains "stderr" "machine never is not known to systemd-machined (asked the system scope; machinectl list shows what is registered) (still, after " "$(cat "$E2E/err")"
 }
 
+case_scp_example_from_the_fragment() {
+  # The shipped fragment's scp example: a host without "/" before ":".
+  echo "payload $RANDOM" >"$E2E/scp-src.txt"
+  timeout 30 scp -q -F "$E2E/ssh_config" "$E2E/scp-src.txt" "machine%debian:$E2E/scp-dst.txt" \
+    2>"$E2E/err" || { cat "$E2E/err"; return 1; }
+  cmp "$E2E/scp-src.txt" "$E2E/scp-dst.txt"
+  grep -q '^#   scp file machine%debian:/tmp/' "$FRAGMENT_SRC"
+}
+
 e2e_case container_found_in_system_scope case_container_found_in_system_scope
+e2e_case scp_example_from_the_fragment case_scp_example_from_the_fragment
 e2e_case machine_percent_form case_percent_form
 e2e_case vm_over_tcp case_vm_over_tcp
 e2e_case vm_with_cid_dry_run case_vm_with_cid_dry_run
