@@ -3,8 +3,8 @@
 #
 #   ci/test.sh            set up (as root), then every stage below
 #
-# Stages: bazel test //... plain, under ASan and under UBSan; the example
-# consumer workspace; ci/bench.sh --quick; ci/fuzz.sh 30. The last line is "N passed, N failed"
+# Stages: bazel test //... plain, under ASan and under UBSan; ci/demo.sh
+# (exit 0, no temporary directory left); the example consumer workspace; ci/bench.sh --quick; ci/fuzz.sh 30. The last line is "N passed, N failed"
 # over every test case of every stage; the exit code is non-zero on any
 # failure.
 set -uo pipefail
@@ -45,6 +45,22 @@ bazel_stage() {
 bazel_stage default
 bazel_stage asan --config=asan
 bazel_stage ubsan --config=ubsan
+
+# The README's first command: exits 0 and leaves no temporary directory
+# behind (it holds private keys).
+demo_dirs() { ls -d /tmp/ssh-socket-proxy-demo.* 2>/dev/null | sort; }
+echo "== demo: ci/demo.sh" >&2
+demo_before=$(demo_dirs)
+demo_rc=0
+ci/demo.sh >"$logdir/demo.log" 2>&1 || demo_rc=$?
+demo_left=$(comm -13 <(echo "$demo_before") <(demo_dirs))
+if [ "$demo_rc" -eq 0 ] && [ -z "$demo_left" ]; then
+  record demo 1 0
+else
+  tail -30 "$logdir/demo.log" >&2
+  echo "ci/demo.sh exited $demo_rc; left behind: ${demo_left:-nothing}" >&2
+  record demo 0 1
+fi
 
 # Another Bazel project that reuses //parser through local_repository.
 echo "== consumer: testdata/consumer" >&2

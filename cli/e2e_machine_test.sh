@@ -94,7 +94,7 @@ case_container_without_sshd() {
 
 case_vm_without_address() {
   proxy_direct "$PROXY" machine/nocid
-  expect_eq "stderr" "ssh-socket-proxy: machine nocid has no AF_VSOCK CID and no SSH address" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: machine nocid has no AF_VSOCK CID and no SSH address; give the VM a vsock device (systemd-vmspawn does), or ssh to its address" "$ERR"
 }
 
 case_malformed_replies() {
@@ -113,7 +113,51 @@ huge|reply larger than 1048576 bytes
 TABLE
 }
 
+case_wait_covers_late_registration() {
+  # A machined that does not know "late" yet; it registers 2 s later, as a
+  # VM does right after systemd-vmspawn starts.
+  mkdir -p "$E2E/late"
+  start_machined "$E2E/late" '{}'
+  ( sleep 2
+    echo '{"late": {"parameters": {"name": "late", "class": "vm", "sshAddress": "127.0.0.1"}}}' \
+      >"$E2E/late.fixture.json.new"
+    mv "$E2E/late.fixture.json.new" "$E2E/late.fixture.json" ) &
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/late" e2e_ssh -p "$tcp_port" \
+    -o "ProxyCommand=$PROXY --wait=20s %h %p %n" machine/late echo ok
+  wait $!
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+}
+
+case_wait_zero_asks_once() {
+  mkdir -p "$E2E/never"
+  start_machined "$E2E/never" '{}'
+  local rc=0 start=$SECONDS
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/never" timeout 10 \
+    "$PROXY" --wait=0 --mode=relay machine/never </dev/null 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 1 "$rc"
+  expect_eq "stderr" "ssh-socket-proxy: machine never is not known to systemd-machined (asked the system scope; machinectl list shows what is registered)" "$(cat "$E2E/err")"
+  [ $((SECONDS - start)) -le 2 ]
+}
+
+case_wait_gives_up_on_a_machine_that_never_comes() {
+  local rc=0
+  XDG_RUNTIME_DIR= SSH_SOCKET_PROXY_RUNTIME_DIR="$E2E/never" timeout 10 \
+    "$PROXY" --wait=1s --mode=relay machine/never </dev/null 2>"$E2E/err" || rc=$?
+  expect_eq "exit" 1 "$rc"
+  expect_contains "stderr" "machine never is not known to systemd-machined (asked the system scope; machinectl list shows what is registered) (still, after " "$(cat "$E2E/err")"
+}
+
+case_scp_example_from_the_fragment() {
+  # The shipped fragment's scp example: a host without "/" before ":".
+  echo "payload $RANDOM" >"$E2E/scp-src.txt"
+  timeout 30 scp -q -F "$E2E/ssh_config" "$E2E/scp-src.txt" "machine%debian:$E2E/scp-dst.txt" \
+    2>"$E2E/err" || { cat "$E2E/err"; return 1; }
+  cmp "$E2E/scp-src.txt" "$E2E/scp-dst.txt"
+  grep -q '^#   scp file machine%debian:/tmp/' "$FRAGMENT_SRC"
+}
+
 e2e_case container_found_in_system_scope case_container_found_in_system_scope
+e2e_case scp_example_from_the_fragment case_scp_example_from_the_fragment
 e2e_case machine_percent_form case_percent_form
 e2e_case vm_over_tcp case_vm_over_tcp
 e2e_case vm_with_cid_dry_run case_vm_with_cid_dry_run
@@ -123,4 +167,7 @@ e2e_case no_machined case_no_machined
 e2e_case container_without_sshd case_container_without_sshd
 e2e_case vm_without_address case_vm_without_address
 e2e_case malformed_replies case_malformed_replies
+e2e_case wait_covers_late_registration case_wait_covers_late_registration
+e2e_case wait_zero_asks_once case_wait_zero_asks_once
+e2e_case wait_gives_up_on_a_machine_that_never_comes case_wait_gives_up_on_a_machine_that_never_comes
 e2e_finish e2e_machine

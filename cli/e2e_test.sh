@@ -70,27 +70,27 @@ case_missing_socket_ssh_reports() {
 
 
 case_hands_over_one_socket() {
-  proxy_direct "$PROXY" "unix$E2E/vm.sock" 22
+  proxy_direct "$PROXY" --mode=fdpass "unix$E2E/vm.sock" 22
   expect_eq "harness" "exit=0 bytes=1 fds=1 kind=unix-stream" "$OUT"
   expect_eq "stderr" "" "$ERR"
 }
 
 case_missing_socket() {
-  proxy_direct "$PROXY" "unix$E2E/missing.sock"
+  proxy_direct "$PROXY" --mode=fdpass "unix$E2E/missing.sock"
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
   expect_eq "stderr" "ssh-socket-proxy: connect unix:$E2E/missing.sock: No such file or directory; is the VM or container running, and is its sshd socket-activated (e.g. by systemd-ssh-generator)?" "$ERR"
 }
 
 case_regular_file() {
   touch "$E2E/plain-file"
-  proxy_direct "$PROXY" "unix$E2E/plain-file"
+  proxy_direct "$PROXY" --mode=fdpass "unix$E2E/plain-file"
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
-  expect_contains "stderr" "connect unix:$E2E/plain-file: Connection refused;" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: connect unix:$E2E/plain-file: a regular file is there, not a socket; is the path right? it must name the socket file itself" "$ERR"
 }
 
 case_nobody_listening() {
   python3 -c 'import socket,sys; socket.socket(socket.AF_UNIX).bind(sys.argv[1])' "$E2E/stale.sock"
-  proxy_direct "$PROXY" "unix$E2E/stale.sock"
+  proxy_direct "$PROXY" --mode=fdpass "unix$E2E/stale.sock"
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
   expect_contains "stderr" "Connection refused; the socket file exists but nothing accepts on it" "$ERR"
 }
@@ -102,10 +102,10 @@ case_permission_denied() {
   if [ "$(id -u)" -eq 0 ]; then
     # Root may connect anywhere: drop to nobody for the proxy.
     proxy_direct setpriv --reuid=nobody --regid=nogroup --clear-groups \
-      "$PROXY" "unix$E2E/private/only-owner.sock"
+      "$PROXY" --mode=fdpass "unix$E2E/private/only-owner.sock"
   else
     chmod 0000 "$E2E/private/only-owner.sock"
-    proxy_direct "$PROXY" "unix$E2E/private/only-owner.sock"
+    proxy_direct "$PROXY" --mode=fdpass "unix$E2E/private/only-owner.sock"
   fi
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
   expect_contains "stderr" "Permission denied; the socket's owner, group and mode decide who may connect" "$ERR"
@@ -142,9 +142,118 @@ case_usage_errors() {
 
 case_vsock_is_guarded() {
   # The guard in action: the real binary cannot even create an AF_VSOCK socket.
-  proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" vsock/4711 22
+  proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" --mode=fdpass vsock/4711 22
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
-  expect_contains "stderr" "socket(AF_VSOCK) for connect vsock:4711:22: Permission denied" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: socket(AF_VSOCK) for connect vsock:4711:22: Permission denied; this system forbids AF_VSOCK sockets here (a seccomp filter or security module, as in containers and sandboxes): run it where vsock is allowed" "$ERR"
+}
+
+case_directory() {
+  proxy_direct "$PROXY" --mode=fdpass "unix$E2E"
+  expect_eq "stderr" "ssh-socket-proxy: connect unix:$E2E: a directory is there, not a socket; is the path right? it must name the socket file itself" "$ERR"
+}
+
+case_auto_mode_relays_for_socat_exec() {
+  # socat's EXEC gives the proxy a socketpair, as ssh does, but reads no
+  # descriptor from it: auto mode must relay (it used to send the fd, and
+  # socat got one NUL byte).
+  RC=0
+  printf 'SSH-2.0-probe\r\n' | timeout 20 socat -t 5 - EXEC:"$PROXY unix$E2E/vm.sock" \
+    >"$E2E/out" 2>"$E2E/err" || RC=$?
+  expect_eq "socat exit" 0 "$RC"
+  expect_contains "sshd's banner through the relay" "SSH-2.0-OpenSSH" "$(head -c 64 "$E2E/out")"
+  expect_eq "stderr" "" "$(cat "$E2E/err")"
+}
+
+case_auto_mode_hands_over_to_ssh() {
+  # The same auto mode under real ssh with ProxyUseFdpass: a hand-over
+  # (verbose says so), and the session works.
+  e2e_ssh -o "ProxyCommand=$PROXY -v %h %p %n" "unix$E2E/vm.sock" echo ok
+  expect_eq "remote" ok "$OUT" || { echo "$ERR"; return 1; }
+  expect_contains "proxy" "debug: mode fdpass" "$ERR"
+  expect_contains "proxy" "handed fd" "$ERR"
+}
+
+# listen_full PATH: a listener that never accepts, its backlog full
+# (listen(0) and one connection pending); its pid in FULL_PID.
+listen_full() {
+  python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX); s.bind(sys.argv[1]); s.listen(0)
+c = socket.socket(socket.AF_UNIX); c.setblocking(False); c.connect(sys.argv[1])
+time.sleep(120)' "$1" &
+  FULL_PID=$!
+  E2E_PIDS+=($FULL_PID)
+  e2e_wait_socket "$1"
+  sleep 0.2
+}
+
+case_full_backlog_default_deadline() {
+  listen_full "$E2E/full.sock"
+  local start=$SECONDS
+  RC=0
+  timeout 30 "$PROXY" --mode=relay "unix$E2E/full.sock" </dev/null >/dev/null 2>"$E2E/err" || RC=$?
+  kill "$FULL_PID"
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: connect unix:$E2E/full.sock: timed out; nothing answered within 10s (--connect-timeout): is the listener hung, or its backlog full? --connect-timeout=DURATION waits longer" "$(cat "$E2E/err")"
+  [ $((SECONDS - start)) -le 15 ] || { echo "took $((SECONDS - start))s"; return 1; }
+}
+
+case_full_backlog_under_ssh() {
+  # With ProxyUseFdpass ssh's ConnectTimeout does not cover the proxy: only
+  # the proxy's own deadline ends this.
+  listen_full "$E2E/full2.sock"
+  e2e_ssh -o "ProxyCommand=$PROXY --connect-timeout=1s %h %p %n" "unix$E2E/full2.sock" true
+  kill "$FULL_PID"
+  expect_eq "ssh exit" 255 "$RC"
+  expect_contains "stderr" "ssh-socket-proxy: connect unix:$E2E/full2.sock: timed out; nothing answered within 1s (--connect-timeout)" "$ERR"
+}
+
+case_full_backlog_with_wait() {
+  listen_full "$E2E/full3.sock"
+  RC=0
+  timeout 20 "$PROXY" --mode=relay --wait=2s "unix$E2E/full3.sock" </dev/null >/dev/null 2>"$E2E/err" || RC=$?
+  kill "$FULL_PID"
+  expect_eq "exit" 1 "$RC"
+  local err
+  err=$(cat "$E2E/err")
+  expect_contains "stderr" "ssh-socket-proxy: connect unix:$E2E/full3.sock: timed out (still, after " "$err"
+  expect_contains "stderr" " of --wait); is the listener hung, or its backlog full? a longer --wait waits longer" "$err"
+  if [[ "$err" == *"1ms"* || "$err" == *"--connect-timeout"* ]]; then
+    echo "misleading: $err"; return 1
+  fi
+}
+
+case_closed_stdin_relay() {
+  RC=0
+  timeout 10 "$PROXY" --mode=relay "unix$E2E/vm.sock" <&- >"$E2E/out" 2>"$E2E/err" || RC=$?
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: stdin is closed, so there is nothing to relay: run this as ssh's ProxyCommand, or with stdin open (</dev/null sends nothing)" "$(cat "$E2E/err")"
+}
+
+case_closed_stdout() {
+  local mode
+  for mode in relay auto fdpass; do
+    RC=0
+    timeout 10 "$PROXY" --mode=$mode "unix$E2E/vm.sock" </dev/null >&- 2>"$E2E/err" || RC=$?
+    expect_eq "$mode exit" 1 "$RC"
+    expect_eq "$mode stderr" "ssh-socket-proxy: stdout is closed, so the connection has nowhere to go: run this as ssh's ProxyCommand, or with stdout open" "$(cat "$E2E/err")"
+  done
+}
+
+case_no_socket_on_fd_0_1_2() {
+  # Every standard descriptor closed: /dev/null fills them, and the socket
+  # gets fd 3 or above (it used to become stdin, or stdout, and relay to
+  # itself).
+  ASAN_OPTIONS=detect_leaks=0 timeout 20 strace -qq -e trace=socket,openat -o "$E2E/strace" \
+    "$PROXY" --mode=fdpass "unix$E2E/missing.sock" <&- >&- 2>&- || true
+  grep -qE 'openat\(AT_FDCWD, "/dev/null", O_RDWR\) += 0$' "$E2E/strace" || { cat "$E2E/strace"; return 1; }
+  grep -qE 'openat\(AT_FDCWD, "/dev/null", O_RDWR\) += 2$' "$E2E/strace" || { cat "$E2E/strace"; return 1; }
+  # fdpass with a closed stdout stops before any socket.
+  ! grep -q '^socket(' "$E2E/strace" || { cat "$E2E/strace"; return 1; }
+  # Only stderr closed: the relay connects, and its socket is not fd 2.
+  ASAN_OPTIONS=detect_leaks=0 timeout 20 strace -qq -e trace=socket -o "$E2E/strace" \
+    "$PROXY" --mode=relay "unix$E2E/missing.sock" </dev/null >/dev/null 2>&- || true
+  grep -qE '^socket\(AF_UNIX, .*\) += ([3-9]|[1-9][0-9]+)$' "$E2E/strace" || { cat "$E2E/strace"; return 1; }
 }
 
 case_dry_run_every_form() {
@@ -173,7 +282,7 @@ case_no_descriptor_leaks() {
   # LeakSanitizer (the asan build) cannot run under ptrace; this case is
   # about descriptors, and the asan unit tests cover memory.
   ASAN_OPTIONS=detect_leaks=0 timeout 20 strace -f -qq -e trace=socket,openat,open,close,exit_group \
-    -o "$E2E/strace" python3 "$HARNESS" "$PROXY" "unix$E2E/vm.sock" >"$E2E/out" 2>&1
+    -o "$E2E/strace" python3 "$HARNESS" "$PROXY" --mode=fdpass "unix$E2E/vm.sock" >"$E2E/out" 2>&1
   expect_eq "harness" "exit=0 bytes=1 fds=1 kind=unix-stream" "$(cat "$E2E/out")"
   # Only the proxy's process: the pid that ran execve of the proxy binary.
   python3 - "$E2E/strace" "$PROXY" <<'PY'
@@ -229,4 +338,13 @@ e2e_case usage_errors case_usage_errors
 e2e_case vsock_guard_blocks_real_vsock case_vsock_is_guarded
 e2e_case dry_run_every_form case_dry_run_every_form
 e2e_case no_descriptor_leaks case_no_descriptor_leaks
+e2e_case directory_is_not_a_socket case_directory
+e2e_case auto_mode_relays_for_socat_exec case_auto_mode_relays_for_socat_exec
+e2e_case auto_mode_hands_over_to_ssh case_auto_mode_hands_over_to_ssh
+e2e_case full_backlog_default_deadline case_full_backlog_default_deadline
+e2e_case full_backlog_under_ssh case_full_backlog_under_ssh
+e2e_case full_backlog_with_wait case_full_backlog_with_wait
+e2e_case closed_stdin_relay case_closed_stdin_relay
+e2e_case closed_stdout case_closed_stdout
+e2e_case no_socket_on_fd_0_1_2 case_no_socket_on_fd_0_1_2
 e2e_finish e2e

@@ -15,6 +15,7 @@
 #include "cli/options.h"
 #include "cli/run.h"
 #include "net/posix_syscalls.h"
+#include "net/standard_fds.h"
 
 namespace {
 
@@ -56,7 +57,16 @@ int main(int argc, char** argv) {
   // is an EPIPE to handle, not a reason to die.
   signal(SIGPIPE, SIG_IGN);
   sshproxy::net::PosixSyscalls sys;
+  // Before anything opens a descriptor: none may land on 0, 1 or 2.
+  absl::StatusOr<sshproxy::net::ClosedStandardFds> closed =
+      sshproxy::net::FillClosedStandardFds(sys);
+  if (!closed.ok()) {
+    PrintLine(ErrorLine(closed.status()));
+    return kExitFailure;
+  }
   Io io;
+  if (closed->in) io.in = -1;
+  if (closed->out) io.out = -1;
   io.print = PrintLine;
   if (options->verbose) io.debug = DebugLine;
   absl::Status status = Run(sys, *options, io);

@@ -23,9 +23,10 @@ absl::Status Usage(absl::string_view why) {
 }
 
 // "30s", "1.5s", "500ms", "2m", or plain seconds ("10") as ssh's
-// ConnectTimeout takes them.
+// ConnectTimeout takes them. Zero only where it means "don't" (`zero_ok`).
 absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view flag,
-                                            absl::string_view text) {
+                                            absl::string_view text,
+                                            bool zero_ok = false) {
   absl::Duration d;
   bool plain = !text.empty() && text.find_first_not_of("0123456789") ==
                                     absl::string_view::npos;
@@ -39,9 +40,9 @@ absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view flag,
     return Usage(absl::StrCat(flag, " \"", absl::CHexEscape(text),
                               "\": not a duration (e.g. 10s, 500ms, 2m)"));
   }
-  if (d <= absl::ZeroDuration()) {
-    return Usage(absl::StrCat(flag, " \"", absl::CHexEscape(text),
-                              "\": must be positive"));
+  if (d < absl::ZeroDuration() || (d == absl::ZeroDuration() && !zero_ok)) {
+    return Usage(absl::StrCat(flag, " \"", absl::CHexEscape(text), "\": ",
+                              zero_ok ? "must not be negative" : "must be positive"));
   }
   return d;
 }
@@ -110,7 +111,8 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
     } else if (name == "--mux-timeout" || name == "--wait") {
       absl::StatusOr<absl::string_view> v = take_value();
       if (!v.ok()) return v.status();
-      absl::StatusOr<absl::Duration> d = ParseTimeout(name, *v);
+      absl::StatusOr<absl::Duration> d =
+          ParseTimeout(name, *v, /*zero_ok=*/name == "--wait");
       if (!d.ok()) return d.status();
       (name == "--wait" ? options.wait : options.mux_timeout) = *d;
     } else if (name == "--mode") {
@@ -180,15 +182,19 @@ Options:
   -h, --help                 this text
   -V, --version              the version
   -v, --verbose              say what was parsed, connected and handed over
-  -n, --dry-run              print what HOST resolves to; connect to nothing
+  -n, --dry-run              print what HOST resolves to (machine/NAME asks
+                             systemd-machined); connect to nothing else
   --mode=auto|fdpass|relay   hand the socket to ssh (fdpass: ssh's
                              ProxyUseFdpass) or copy bytes between stdin/stdout
                              and it (relay); auto (default): fdpass when stdout
-                             is an AF_UNIX socket, relay otherwise
-  --wait=DURATION            retry while the guest is still booting (socket
-                             missing, refused, reset, timed out) for this long
-  --connect-timeout=DURATION bound each connect (10s, 500ms, 2m; plain
-                             numbers are seconds); default: the kernel's
+                             is an AF_UNIX socket whose peer is a process named
+                             ssh, relay otherwise
+  --wait=DURATION            retry while the guest is still booting (machine
+                             not registered yet, socket missing, refused,
+                             reset, timed out) for this long; 0: don't (default)
+  --connect-timeout=DURATION give up on a connect that nothing accepts after
+                             this long (10s, 500ms, 2m; plain numbers are
+                             seconds); default 10s
   --mux-timeout=DURATION     how long a vsock-mux may take to answer CONNECT
                              before it is taken for one that sends no OK
                              line (default 5s)
@@ -204,8 +210,8 @@ the helper ssh-socket-proxy-libvirt (needs libvirt0).
 Everything this program prints goes to stderr: stdout belongs to ssh.
 
 Exit status: 0 connection handed over, or relayed to its end (or
---help/--version/--dry-run), 1 could not connect, hand over or relay,
-2 bad option or host string.
+--help/--version/--dry-run), 1 could not connect, hand over or relay
+(also: timed out, stdin or stdout closed), 2 bad option or host string.
 )";
 }
 

@@ -30,6 +30,9 @@ struct Environment {
   const char* libvirt_uri = nullptr;     // SSH_SOCKET_PROXY_LIBVIRT_URI: qemu/'s only URI
 };
 
+// --connect-timeout's default.
+inline constexpr absl::Duration kDefaultConnectTimeout = absl::Seconds(10);
+
 struct Options {
   enum class Action { kConnect, kDryRun, kHelp, kVersion };
   Action action = Action::kConnect;
@@ -45,11 +48,14 @@ struct Options {
   enum class Mode { kAuto, kFdpass, kRelay };
   Mode mode = Mode::kAuto;
 
-  // Bound on each connect; infinite: the kernel's own.
-  absl::Duration connect_timeout = absl::InfiniteDuration();
+  // Bound on each connect. A listener that never accepts (hung, or its
+  // backlog full) would otherwise block the proxy, and ssh with it, forever:
+  // with ProxyUseFdpass ssh's own ConnectTimeout does not cover the proxy.
+  absl::Duration connect_timeout = kDefaultConnectTimeout;
   // How long a vsock multiplexer may take to answer CONNECT.
   absl::Duration mux_timeout = absl::Seconds(5);
-  // Keep retrying a guest that is still booting for this long; zero: don't.
+  // Keep retrying a guest that is still booting (its machined record, its
+  // socket, its sshd) for this long; zero (--wait=0, the default): don't.
   absl::Duration wait = absl::ZeroDuration();
   // The socket of `.host`.
   std::string local_socket;

@@ -24,11 +24,21 @@ TEST(OptionsTest, PositionalArguments) {
   EXPECT_EQ(o->port, "22");
   EXPECT_EQ(o->action, Options::Action::kConnect);
   EXPECT_EQ(o->local_socket, "/run/ssh-unix-local/socket");
-  EXPECT_EQ(o->connect_timeout, absl::InfiniteDuration());
+  // A listener that never accepts must not hang ssh: 10 s unless told.
+  EXPECT_EQ(o->connect_timeout, absl::Seconds(10));
+  EXPECT_EQ(o->wait, absl::ZeroDuration());
 
   o = Parse({"vsock/3", "2222"});
   ASSERT_TRUE(o.ok());
   EXPECT_EQ(o->port, "2222");
+}
+
+TEST(OptionsTest, WaitZeroMeansNoWaiting) {
+  for (const char* zero : {"--wait=0", "--wait=0s", "--wait=0ms"}) {
+    absl::StatusOr<Options> o = Parse({"--wait=5s", zero, "x"});
+    ASSERT_TRUE(o.ok()) << zero << ": " << o.status();
+    EXPECT_EQ(o->wait, absl::ZeroDuration()) << zero;
+  }
 }
 
 TEST(OptionsTest, OriginalHostRestoresCaseOnly) {
@@ -133,6 +143,7 @@ TEST(OptionsTest, Rejects) {
       {{"--mode=pipe", "x"}, "--mode \"pipe\": expected auto, fdpass or relay"},
       {{"--wait=forever", "x"}, "--wait \"forever\": not a duration"},
       {{"--mux-timeout=0", "x"}, "must be positive"},
+      {{"--wait=-1s", "x"}, "--wait \"-1s\": must not be negative"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Options> o = Parse(c.args);

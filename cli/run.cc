@@ -2,7 +2,7 @@
 
 #include "cli/run.h"
 
-#include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <variant>
@@ -33,50 +33,6 @@ absl::Status WithHint(const absl::Status& status, absl::string_view hint) {
   return absl::Status(status.code(), absl::StrCat(status.message(), "; ", hint));
 }
 
-// The advice for the failures people hit, by what was being reached.
-std::string ConnectHint(const absl::Status& s, const parser::Target& target) {
-  const bool is_vsock = std::holds_alternative<parser::Vsock>(target);
-  const bool is_local = std::holds_alternative<parser::LocalHost>(target);
-  switch (s.code()) {
-    case absl::StatusCode::kNotFound:
-      if (is_local) {
-        return "is the local sshd listening there? systemd-ssh-generator "
-               "(systemd 256+) creates that socket; --local-socket names another";
-      }
-      return "is the VM or container running, and is its sshd socket-activated "
-             "(e.g. by systemd-ssh-generator)?";
-    case absl::StatusCode::kPermissionDenied:
-      return "the socket's owner, group and mode decide who may connect: run as "
-             "a user who may, or ask for group access";
-    case absl::StatusCode::kUnavailable:
-      if (is_vsock) {
-        return absl::StrCat("is sshd listening on vsock port ",
-                            std::get<parser::Vsock>(target).port,
-                            " in the guest (systemd-ssh-generator does this), and "
-                            "is the CID right?");
-      }
-      if (const auto* m = std::get_if<parser::VsockMux>(&target);
-          m != nullptr && absl::StrContains(s.message(), "is not open")) {
-        return absl::StrCat("is sshd listening on vsock port ", m->port,
-                            " in the guest, and has it finished booting (--wait)?");
-      }
-      return "the socket file exists but nothing accepts on it (a stale socket "
-             "of a stopped VM or container?)";
-    case absl::StatusCode::kDeadlineExceeded:
-      return "the guest may still be booting (--wait retries)";
-    case absl::StatusCode::kDataLoss:
-      return "is this a Firecracker or cloud-hypervisor vsock socket?";
-    default:
-      break;
-  }
-  if (is_vsock && (absl::StrContains(s.message(), "Address family not supported") ||
-                   absl::StrContains(s.message(), "No such device"))) {
-    return "this kernel has no AF_VSOCK transport (load vhost_vsock on a host, "
-           "vmw_vsock_virtio_transport in a guest)";
-  }
-  return "";
-}
-
 // What to connect to: the parsed target, or for machine/NAME what
 // systemd-machined says the machine is.
 struct Endpoint {
@@ -86,6 +42,85 @@ struct Endpoint {
   std::string description;  // for --dry-run and --verbose
   std::string missing_hint; // what to say when the socket is not there
 };
+
+// How to give it more time, for a timeout.
+std::string TimeoutHint(const Options& options) {
+  if (options.wait > absl::ZeroDuration()) {
+    return "is the listener hung, or its backlog full? a longer --wait waits longer";
+  }
+  return absl::StrCat("nothing answered within ",
+                      absl::FormatDuration(options.connect_timeout),
+                      " (--connect-timeout): is the listener hung, or its backlog "
+                      "full? --connect-timeout=DURATION waits longer");
+}
+
+// For a refused or reset connection.
+std::string UnavailableHint(const absl::Status& s, const Endpoint& e, const Options& options) {
+  if (const auto* v = std::get_if<parser::Vsock>(&e.target)) {
+    return absl::StrCat("is sshd listening on vsock port ", v->port,
+                        " in the guest (systemd-ssh-generator does this), and is "
+                        "the CID right?");
+  }
+  if (const auto* m = std::get_if<parser::VsockMux>(&e.target);
+      m != nullptr && absl::StrContains(s.message(), "is not open")) {
+    return absl::StrCat("is sshd listening on vsock port ", m->port,
+                        " in the guest, and has it finished booting (",
+                        options.wait > absl::ZeroDuration() ? "a longer --wait" : "--wait",
+                        ")?");
+  }
+  if (!e.tcp_address.empty()) {
+    return absl::StrCat("is sshd running in the VM and listening on ",
+                        absl::CHexEscape(e.tcp_address), " port ", e.tcp_port, "?");
+  }
+  return "the socket file exists but nothing accepts on it (a stale socket "
+         "of a stopped VM or container?)";
+}
+
+// For AF_VSOCK failures that are about this machine, not the guest.
+std::string VsockHint(const absl::Status& s) {
+  const bool creating = absl::StartsWith(s.message(), "socket(AF_VSOCK)");
+  if (creating && s.code() == absl::StatusCode::kPermissionDenied) {
+    return "this system forbids AF_VSOCK sockets here (a seccomp filter or "
+           "security module, as in containers and sandboxes): run it where vsock "
+           "is allowed";
+  }
+  if (absl::StrContains(s.message(), "Address family not supported") ||
+      absl::StrContains(s.message(), "No such device")) {
+    return "this kernel has no AF_VSOCK transport (load vhost_vsock on a host, "
+           "vmw_vsock_virtio_transport in a guest)";
+  }
+  return "";
+}
+
+// The advice for the failures people hit, by what was being reached.
+std::string ConnectHint(const absl::Status& s, const Endpoint& e, const Options& options) {
+  if (std::holds_alternative<parser::Vsock>(e.target)) {
+    if (std::string hint = VsockHint(s); !hint.empty()) return hint;
+  }
+  switch (s.code()) {
+    case absl::StatusCode::kNotFound:
+      if (!e.missing_hint.empty()) return e.missing_hint;
+      if (std::holds_alternative<parser::LocalHost>(e.target)) {
+        return "is the local sshd listening there? systemd-ssh-generator "
+               "(systemd 256+) creates that socket; --local-socket names another";
+      }
+      return "is the VM or container running, and is its sshd socket-activated "
+             "(e.g. by systemd-ssh-generator)?";
+    case absl::StatusCode::kPermissionDenied:
+      return "the socket's owner, group and mode decide who may connect: run as "
+             "a user who may, or ask for group access";
+    case absl::StatusCode::kFailedPrecondition:
+      return "is the path right? it must name the socket file itself";
+    case absl::StatusCode::kUnavailable:
+      return UnavailableHint(s, e, options);
+    case absl::StatusCode::kDeadlineExceeded:
+      return TimeoutHint(options);
+    case absl::StatusCode::kDataLoss:
+      return "is this a Firecracker or cloud-hypervisor vsock socket?";
+    default:
+      return "";
+  }
+}
 
 // One connection attempt, bounded by `timeout`.
 absl::StatusOr<net::UniqueFd> ConnectOnce(net::Syscalls& sys,
@@ -138,9 +173,6 @@ std::string Describe(const parser::Target& target, const Options& options) {
   return parser::DescribeTarget(target);
 }
 
-// How long a machined lookup may take at most.
-constexpr absl::Duration kLookupTimeout = absl::Seconds(5);
-
 // How long libvirt may take to answer a qemu/ lookup at most (a socket-
 // activated virtqemud has to start first), and at least: the last attempt
 // of --wait may have only milliseconds left, and a lookup cut short would
@@ -168,17 +200,19 @@ absl::StatusOr<Endpoint> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
                   ""};
 }
 
+// What `target` is; asks machined for machine/NAME and libvirt for qemu/NAME,
+// each call bounded by `timeout`.
 absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& target,
-                                 const Options& options) {
+                                 const Options& options, absl::Duration timeout) {
   if (const auto* q = std::get_if<parser::Qemu>(&target)) {
-    return ResolveQemu(sys, *q, options, options.connect_timeout);
+    return ResolveQemu(sys, *q, options, timeout);
   }
   const auto* m = std::get_if<parser::Machine>(&target);
   if (m == nullptr) return Endpoint{target, "", 0, Describe(target, options), ""};
 
   absl::StatusOr<net::MachineLookup> lookup = net::LookupMachine(
       sys, m->name, net::MachineScopes{options.user_runtime_dir, options.system_runtime_dir},
-      std::min(kLookupTimeout, options.connect_timeout));
+      timeout);
   if (!lookup.ok()) return lookup.status();
   const net::MachineRecord& r = lookup->record;
   const std::string what = absl::StrCat(
@@ -202,7 +236,8 @@ absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& targe
                       ""};
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        "machine ", m->name, " has no AF_VSOCK CID and no SSH address"));
+        "machine ", m->name, " has no AF_VSOCK CID and no SSH address; give the "
+        "VM a vsock device (systemd-vmspawn does), or ssh to its address"));
   }
   if (r.machine_class == "container") {
     if (r.service == "systemd-nspawn") {
@@ -212,10 +247,102 @@ absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& targe
                       "systemd-ssh-generator (systemd 256+) are enabled in it"};
     }
     return absl::FailedPreconditionError(absl::StrCat(
-        what, ": only systemd-nspawn containers export their sshd where it can be found"));
+        what, ": only systemd-nspawn containers export their sshd where it can be "
+        "found; name its sshd's socket with unix/PATH"));
   }
   return absl::FailedPreconditionError(
       absl::StrCat(what, ": only VMs and containers can be reached"));
+}
+
+// Whether to hand the connection over (true) or relay it (false), decided
+// before connecting: a connection that cannot be handed over would wake the
+// guest's sshd for nothing.
+absl::StatusOr<bool> DecideFdpass(net::Syscalls& sys, const Options& options,
+                                  const Io& io) {
+  if (options.mode == Options::Mode::kRelay) return false;
+  absl::StatusOr<bool> is_socket = net::IsUnixSocket(sys, io.out);
+  if (!is_socket.ok()) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("stdout: ", is_socket.status().message()));
+  }
+  if (options.mode == Options::Mode::kFdpass) {
+    if (*is_socket) return true;
+    return absl::FailedPreconditionError(
+        "stdout is not a socket, so the connection cannot be handed over: run "
+        "this from ssh with 'ProxyUseFdpass yes', or use --mode=relay");
+  }
+  if (!*is_socket) return false;
+  // A socketpair from anybody but ssh would swallow the descriptor unread.
+  absl::StatusOr<bool> ssh = net::PeerIsSsh(sys, io.out);
+  if (!ssh.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "stdout is a socket, but whether ssh is at its other end cannot be told (",
+        ssh.status().message(), "): use --mode=fdpass under ssh's ProxyUseFdpass, "
+        "--mode=relay for anything else"));
+  }
+  return *ssh;
+}
+
+// The standard descriptors the chosen mode needs. Closed ones were filled
+// with /dev/null at start (net/standard_fds.h) and arrive here as -1.
+absl::Status CheckStandardFds(const Io& io, bool fdpass) {
+  if (io.out < 0) {
+    return absl::FailedPreconditionError(
+        "stdout is closed, so the connection has nowhere to go: run this as "
+        "ssh's ProxyCommand, or with stdout open");
+  }
+  if (io.in < 0 && !fdpass) {
+    return absl::FailedPreconditionError(
+        "stdin is closed, so there is nothing to relay: run this as ssh's "
+        "ProxyCommand, or with stdin open (</dev/null sends nothing)");
+  }
+  return absl::OkStatus();
+}
+
+struct Connection {
+  net::UniqueFd fd;
+  std::string description;  // what it is connected to
+};
+
+// Resolves and connects, both inside --wait: a machine that registers late
+// is retried like a socket that appears late.
+absl::StatusOr<Connection> Reach(net::Syscalls& sys, const parser::Target& target,
+                                 const Options& options, const Io& io) {
+  std::optional<Endpoint> endpoint;  // of the latest attempt that resolved
+  absl::StatusOr<net::UniqueFd> fd = net::RetryUntil(
+      sys, options.wait, options.connect_timeout,
+      [&](absl::Duration timeout) -> absl::StatusOr<net::UniqueFd> {
+        absl::StatusOr<Endpoint> resolved = Resolve(sys, target, options, timeout);
+        if (!resolved.ok()) return resolved.status();
+        const bool looked_up = std::holds_alternative<parser::Machine>(target) ||
+                               std::holds_alternative<parser::Qemu>(target);
+        if (io.debug && looked_up &&
+            (!endpoint || endpoint->description != resolved->description)) {
+          io.debug(resolved->description);
+        }
+        endpoint = *std::move(resolved);
+        return ConnectOnce(sys, *endpoint, options, timeout, io);
+      },
+      io.debug);
+  if (!fd.ok()) {
+    if (!endpoint) return fd.status();  // machined's or libvirt's answer says it all
+    return WithHint(fd.status(), ConnectHint(fd.status(), *endpoint, options));
+  }
+  if (io.debug) {
+    io.debug(absl::StrCat("connected to ", endpoint->description, " as fd ", fd->get()));
+  }
+  return Connection{*std::move(fd), endpoint->description};
+}
+
+absl::Status RelayConnection(net::Syscalls& sys, const Connection& c, const Io& io) {
+  net::RelayStats stats;
+  absl::Status s = net::Relay(sys, io.in, io.out, c.fd.get(), &stats);
+  if (io.debug) {
+    io.debug(absl::StrCat("relayed ", stats.to_socket, " bytes to and ",
+                          stats.from_socket, " bytes from ", c.description,
+                          stats.spliced ? " with splice" : " with read/write"));
+  }
+  return s;
 }
 
 }  // namespace
@@ -245,75 +372,26 @@ absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
   }
 
   if (options.action == Options::Action::kDryRun) {
-    absl::StatusOr<Endpoint> endpoint = Resolve(sys, *target, options);
+    absl::StatusOr<Endpoint> endpoint =
+        Resolve(sys, *target, options, options.connect_timeout);
     if (!endpoint.ok()) return endpoint.status();
     io.print(endpoint->description);
     return absl::OkStatus();
   }
 
-  // Decide how to reach ssh before connecting: a connection that cannot be
-  // handed over would wake the guest's sshd for nothing.
-  bool fdpass = options.mode == Options::Mode::kFdpass;
-  if (options.mode != Options::Mode::kRelay) {
-    absl::StatusOr<bool> is_socket = net::IsUnixSocket(sys, io.out);
-    if (!is_socket.ok()) {
-      return absl::FailedPreconditionError(
-          absl::StrCat("stdout: ", is_socket.status().message()));
-    }
-    if (options.mode == Options::Mode::kFdpass && !*is_socket) {
-      return absl::FailedPreconditionError(
-          "stdout is not a socket, so the connection cannot be handed over: run "
-          "this from ssh with 'ProxyUseFdpass yes', or use --mode=relay");
-    }
-    fdpass = *is_socket;
-  }
-  if (io.debug) io.debug(fdpass ? "mode fdpass" : "mode relay");
+  if (absl::Status s = CheckStandardFds(io, /*fdpass=*/true); !s.ok()) return s;
+  absl::StatusOr<bool> fdpass = DecideFdpass(sys, options, io);
+  if (!fdpass.ok()) return fdpass.status();
+  if (absl::Status s = CheckStandardFds(io, *fdpass); !s.ok()) return s;
+  if (io.debug) io.debug(*fdpass ? "mode fdpass" : "mode relay");
 
-  // qemu/: a domain that is starting has no CID yet, so every attempt of
-  // --wait asks libvirt again.
-  const auto* qemu = std::get_if<parser::Qemu>(&*target);
-  absl::StatusOr<Endpoint> endpoint =
-      qemu != nullptr ? Endpoint{} : Resolve(sys, *target, options);
-  if (!endpoint.ok()) return endpoint.status();
-  const std::string& description = endpoint->description;
-  if (io.debug && std::holds_alternative<parser::Machine>(*target)) io.debug(description);
-
-  bool lookup_failed = false;
-  absl::StatusOr<net::UniqueFd> fd = net::RetryUntil(
-      sys, options.wait, options.connect_timeout,
-      [&](absl::Duration timeout) -> absl::StatusOr<net::UniqueFd> {
-        if (qemu != nullptr) {
-          absl::StatusOr<Endpoint> e = ResolveQemu(sys, *qemu, options, timeout);
-          lookup_failed = !e.ok();
-          if (lookup_failed) return e.status();
-          *endpoint = *std::move(e);
-          if (io.debug) io.debug(description);
-        }
-        return ConnectOnce(sys, *endpoint, options, timeout, io);
-      },
-      io.debug);
-  if (!fd.ok()) {
-    if (lookup_failed) return fd.status();  // libvirt's answer says it all
-    if (absl::IsNotFound(fd.status()) && !endpoint->missing_hint.empty()) {
-      return WithHint(fd.status(), endpoint->missing_hint);
-    }
-    return WithHint(fd.status(), ConnectHint(fd.status(), endpoint->target));
-  }
-  if (io.debug) io.debug(absl::StrCat("connected to ", description, " as fd ", fd->get()));
-
-  if (fdpass) {
-    if (absl::Status s = net::SendFd(sys, io.out, fd->get()); !s.ok()) return s;
-    if (io.debug) io.debug(absl::StrCat("handed fd ", fd->get(), " over on fd ", io.out));
-    return absl::OkStatus();
-  }
-  net::RelayStats stats;
-  absl::Status s = net::Relay(sys, io.in, io.out, fd->get(), &stats);
-  if (io.debug) {
-    io.debug(absl::StrCat("relayed ", stats.to_socket, " bytes to and ",
-                          stats.from_socket, " bytes from ", description,
-                          stats.spliced ? " with splice" : " with read/write"));
-  }
-  return s;
+  absl::StatusOr<Connection> connection = Reach(sys, *target, options, io);
+  if (!connection.ok()) return connection.status();
+  if (!*fdpass) return RelayConnection(sys, *connection, io);
+  const int fd = connection->fd.get();
+  if (absl::Status s = net::SendFd(sys, io.out, fd); !s.ok()) return s;
+  if (io.debug) io.debug(absl::StrCat("handed fd ", fd, " over on fd ", io.out));
+  return absl::OkStatus();
 }
 
 }  // namespace sshproxy::cli

@@ -18,7 +18,9 @@ namespace sshproxy::cli {
 
 // Where Run() talks. Lines never end in "\n"; the callee adds it.
 struct Io {
-  int in = 0;   // ssh's end of the socketpair (with ProxyUseFdpass)
+  // ssh's end of the socketpair (with ProxyUseFdpass), or the pipes to relay
+  // between. -1: the caller closed it (main() filled it with /dev/null).
+  int in = 0;
   int out = 1;  // the channel the connection is handed over on
   // Output the user asked for (--dry-run). Goes to stderr, never stdout.
   std::function<void(absl::string_view)> print;
@@ -26,7 +28,10 @@ struct Io {
   std::function<void(absl::string_view)> debug;
 };
 
-// Returns OK once the connection was handed over (or the dry run printed).
+// Returns OK once the connection was handed over or relayed to its end (or
+// the dry run printed). With --mode=auto it hands over iff `io.out` is an
+// AF_UNIX socket whose peer is ssh (net::PeerIsSsh), and relays otherwise;
+// with --wait, the machine/NAME lookup is retried along with the connect.
 // Errors carry one line that says what failed and why, with a hint for the
 // common cases; ExitCode() maps them to the documented exit codes.
 absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io);

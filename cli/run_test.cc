@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/testing/fake_syscalls.h"
@@ -19,9 +20,23 @@
 namespace sshproxy::cli {
 namespace {
 
+using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using net::FakeSyscalls;
+
+// stdout is an AF_UNIX socket whose peer is the process `pid`, named `comm`.
+void ExpectStdoutPeer(FakeSyscalls& sys, int pid, const std::string& comm) {
+  sys.Expect("fstat").OnFd(1).Mode(S_IFSOCK | 0777);
+  sys.Expect("getsockopt").OnFd(1).IntValue(AF_UNIX);
+  sys.Expect("getsockopt").OnFd(1).PeerPid(pid);
+  sys.Expect("open").Returns(9);
+  sys.Expect("read").OnFd(9).Data(comm + "\n");
+  sys.Expect("close").OnFd(9);
+}
+
+// stdout is ssh's socketpair end (ProxyUseFdpass).
+void ExpectStdoutIsSsh(FakeSyscalls& sys) { ExpectStdoutPeer(sys, 4242, "ssh"); }
 
 class RunTest : public ::testing::Test {
  protected:
@@ -30,6 +45,9 @@ class RunTest : public ::testing::Test {
     o.host = std::move(host);
     o.port = std::move(port);
     o.local_socket = "/run/ssh-unix-local/socket";
+    // Blocking connects keep these scripts short; the default deadline has
+    // tests of its own (DefaultDeadline...).
+    o.connect_timeout = absl::InfiniteDuration();
     return o;
   }
   Io MakeIo(bool verbose = false) {
@@ -38,11 +56,7 @@ class RunTest : public ::testing::Test {
     if (verbose) io.debug = [this](absl::string_view l) { debug_.emplace_back(l); };
     return io;
   }
-  // stdout is ssh's AF_UNIX socketpair end.
-  void ExpectStdoutIsSocket() {
-    sys_.Expect("fstat").OnFd(1).Mode(S_IFSOCK | 0777);
-    sys_.Expect("getsockopt").OnFd(1).IntValue(AF_UNIX);
-  }
+  void ExpectStdoutIsSocket() { ExpectStdoutIsSsh(sys_); }
 
   FakeSyscalls sys_;
   std::vector<std::string> printed_;
@@ -60,6 +74,8 @@ TEST_F(RunTest, ConnectsHandsOverAndClosesItsCopy) {
   EXPECT_EQ(ExitCode(s), kExitOk);
   EXPECT_THAT(sys_.log(),
               ElementsAre("fstat(1)", "getsockopt(1, SOL_SOCKET, SO_DOMAIN)",
+                          "getsockopt(1, SOL_SOCKET, SO_PEERCRED)",
+                          "open(/proc/4242/comm, O_CLOEXEC)", "read(9, 32)", "close(9)",
                           "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
                           "connect(3, unix:/run/vm.sock)",
                           "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)", "close(3)"));
@@ -78,14 +94,13 @@ TEST_F(RunTest, VsockUsesThePort) {
   sys_.Expect("sendmsg");
   sys_.Expect("close");
   ASSERT_TRUE(cli::Run(sys_, Opts("vsock%0x1267", "2222"), MakeIo()).ok());
-  EXPECT_EQ(sys_.log()[3], "connect(3, vsock:4711:2222)");
+  EXPECT_EQ(sys_.log()[7], "connect(3, vsock:4711:2222)");
 }
 
 TEST_F(RunTest, LocalHostUsesTheConfiguredSocket) {
   for (const char* host : {".host", "machine/.host", "machine%.host"}) {
     FakeSyscalls sys;
-    sys.Expect("fstat").Mode(S_IFSOCK);
-    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectStdoutIsSsh(sys);
     sys.Expect("socket").Returns(3);
     sys.Expect("connect");
     sys.Expect("sendmsg");
@@ -93,7 +108,7 @@ TEST_F(RunTest, LocalHostUsesTheConfiguredSocket) {
     Options o = Opts(host);
     o.local_socket = "/tmp/t/local.sock";
     ASSERT_TRUE(cli::Run(sys, o, MakeIo()).ok());
-    EXPECT_EQ(sys.log()[3], "connect(3, unix:/tmp/t/local.sock)");
+    EXPECT_EQ(sys.log()[7], "connect(3, unix:/tmp/t/local.sock)");
   }
 }
 
@@ -187,11 +202,11 @@ TEST_F(RunTest, VsockMuxClosedPortHint) {
             "the guest, and has it finished booting (--wait)?");
 }
 
-TEST_F(RunTest, StdoutClosed) {
-  sys_.Expect("fstat").OnFd(1).Fails(EBADF);
+TEST_F(RunTest, StdoutUnusable) {
+  sys_.Expect("fstat").OnFd(1).Fails(EIO);
   absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_EQ(s.message(), "stdout: fstat(1): Bad file descriptor");
+  EXPECT_EQ(s.message(), "stdout: fstat(1): Input/output error");
 }
 
 struct HintCase {
@@ -218,11 +233,15 @@ TEST_F(RunTest, ConnectFailuresCarryAHint) {
   for (const HintCase& c : cases) {
     SCOPED_TRACE(c.host);
     FakeSyscalls sys;
-    sys.Expect("fstat").Mode(S_IFSOCK);
-    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectStdoutIsSsh(sys);
     sys.Expect("socket").Returns(3);
     sys.Expect("connect").Fails(c.error);
     sys.Expect("close").OnFd(3);
+    if (c.error == ECONNREFUSED && c.host[0] == 'u') {  // is it a socket?
+      sys.Expect("open").Returns(4);
+      sys.Expect("fstat").OnFd(4).Mode(S_IFSOCK | 0777);
+      sys.Expect("close").OnFd(4);
+    }
     absl::Status s = cli::Run(sys, Opts(c.host), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
     EXPECT_THAT(std::string(s.message()), HasSubstr(c.want));
@@ -248,12 +267,23 @@ TEST_F(RunTest, SshGoneBeforeTheHandOver) {
   EXPECT_THAT(std::string(s.message()), HasSubstr("ssh closed its end"));
 }
 
-// The system machined at /run answers `reply` (no user scope in Opts()).
-void ExpectMachined(FakeSyscalls& sys, const std::string& reply) {
+// A connect with a deadline: non-blocking, then blocking again.
+void ExpectBoundedConnect(FakeSyscalls& sys) {
   sys.Expect("socket").Returns(3);
   sys.Expect("connect").OnFd(3);
   sys.Expect("fcntl").Returns(O_RDWR | O_NONBLOCK);
   sys.Expect("fcntl");
+}
+
+// The system machined at /run answers `reply` (no user scope in Opts()).
+// `bounded`: the connect has a deadline (--wait).
+void ExpectMachined(FakeSyscalls& sys, const std::string& reply, bool bounded = false) {
+  if (bounded) {
+    ExpectBoundedConnect(sys);
+  } else {
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect").OnFd(3);
+  }
   sys.Expect("write").OnFd(3);
   sys.Expect("poll").Revents(POLLIN);
   sys.Expect("recv").Data(reply + std::string("\0", 1));
@@ -316,23 +346,24 @@ TEST_F(RunTest, MachineVmOverTcp) {
   sys_.Expect("sendmsg");
   sys_.Expect("close");
   ASSERT_TRUE(cli::Run(sys_, Opts("machine/fedora", "2222"), MakeIo()).ok());
-  EXPECT_EQ(sys_.log()[10], "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+  EXPECT_EQ(sys_.log()[12], "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)");
 }
 
 TEST_F(RunTest, MachinesThatCannotBeReached) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"parameters":{"class":"vm"}})",
-       "machine m has no AF_VSOCK CID and no SSH address"},
+       "machine m has no AF_VSOCK CID and no SSH address; give the VM a vsock "
+       "device (systemd-vmspawn does), or ssh to its address"},
       {R"({"parameters":{"class":"container","service":"docker"}})",
        "machine m (system scope, class container, service docker): only "
-       "systemd-nspawn containers export their sshd where it can be found"},
+       "systemd-nspawn containers export their sshd where it can be found; name "
+       "its sshd's socket with unix/PATH"},
       {R"({"parameters":{"class":"host"}})",
        "machine m (system scope, class host): only VMs and containers can be reached"},
   };
   for (const auto& [reply, want] : cases) {
     FakeSyscalls sys;
-    sys.Expect("fstat").Mode(S_IFSOCK);
-    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectStdoutIsSsh(sys);
     ExpectMachined(sys, reply);
     absl::Status s = cli::Run(sys, Opts("machine/m"), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
@@ -388,9 +419,15 @@ TEST_F(RunTest, QemuConnectsOverVsockToTheDomainsCid) {
   sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("qemu:system/web", "2222"), MakeIo(true));
   ASSERT_TRUE(s.ok()) << s;
-  EXPECT_EQ(sys_.log()[4], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
-  EXPECT_EQ(sys_.log()[12], "socket(AF_VSOCK, SOCK_STREAM|SOCK_CLOEXEC, 0)");
-  EXPECT_EQ(sys_.log()[13], "connect(3, vsock:4711:2222)");
+  // The lookup, then the connect to the CID libvirt named, right after the
+  // socket is made.
+  const std::vector<std::string>& log = sys_.log();
+  EXPECT_THAT(log, Contains("spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)"));
+  auto socket = std::find(log.begin(), log.end(),
+                          "socket(AF_VSOCK, SOCK_STREAM|SOCK_CLOEXEC, 0)");
+  ASSERT_NE(socket, log.end());
+  ASSERT_NE(socket + 1, log.end());
+  EXPECT_EQ(socket[1], "connect(3, vsock:4711:2222)");
   EXPECT_THAT(debug_, ::testing::Contains(
       "qemu web (test:///n.xml, domain 1): vsock cid=4711 port=2222"));
 }
@@ -414,7 +451,7 @@ TEST_F(RunTest, QemuWaitAsksLibvirtAgain) {
   EXPECT_EQ(std::count(sys_.log().begin(), sys_.log().end(),
                        "spawn(/usr/bin/ssh-socket-proxy-libvirt any web, out 6)"),
             2);
-  EXPECT_EQ(sys_.log()[24], "connect(3, vsock:4711:22)");
+  EXPECT_THAT(sys_.log(), Contains("connect(3, vsock:4711:22)"));
 }
 
 TEST_F(RunTest, QemuLookupErrorsAreLibvirtsWords) {
@@ -430,13 +467,230 @@ TEST_F(RunTest, QemuLookupErrorsAreLibvirtsWords) {
   };
   for (const auto& [answer, want] : cases) {
     FakeSyscalls sys;
-    sys.Expect("fstat").Mode(S_IFSOCK);
-    sys.Expect("getsockopt").IntValue(AF_UNIX);
+    ExpectStdoutIsSsh(sys);
     ExpectLibvirtHelper(sys, answer, 1);
     absl::Status s = cli::Run(sys, Opts("qemu/nosuch"), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
     EXPECT_EQ(ErrorLine(s), want);
   }
+}
+
+TEST_F(RunTest, AutoModeRelaysToASocketpairWhosePeerIsNotSsh) {
+  // socat's EXEC gives a socketpair too; a descriptor sent there is lost.
+  sys_.Adopt(1);
+  ExpectStdoutPeer(sys_, 777, "socat");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  ExpectShortRelay(sys_);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo(true));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(debug_, ::testing::Contains("mode relay"));
+  EXPECT_THAT(sys_.log(), ::testing::Not(::testing::Contains(HasSubstr("sendmsg"))));
+}
+
+TEST_F(RunTest, AutoModeRefusesWhenThePeerCannotBeNamed) {
+  struct Case {
+    const char* name;
+    void (*script)(FakeSyscalls&);
+    const char* why;
+  } cases[] = {
+      {"pid_0",
+       [](FakeSyscalls& sys) { sys.Expect("getsockopt").OnFd(1).PeerPid(0); },
+       "its peer's process is not visible from here"},
+      {"no_proc",
+       [](FakeSyscalls& sys) {
+         sys.Expect("getsockopt").OnFd(1).PeerPid(4242);
+         sys.Expect("open").Fails(ENOENT);
+       },
+       "/proc/4242/comm: No such file or directory"},
+      {"read_fails",
+       [](FakeSyscalls& sys) {
+         sys.Expect("getsockopt").OnFd(1).PeerPid(4242);
+         sys.Expect("open").Returns(9);
+         sys.Expect("read").Fails(EINTR);
+         sys.Expect("read").Fails(EIO);
+         sys.Expect("close").OnFd(9);
+       },
+       "/proc/4242/comm: Input/output error"},
+      {"getsockopt_fails",
+       [](FakeSyscalls& sys) { sys.Expect("getsockopt").OnFd(1).Fails(ENOPROTOOPT); },
+       "getsockopt(1, SO_PEERCRED): Protocol not available"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeSyscalls sys;
+    sys.Expect("fstat").OnFd(1).Mode(S_IFSOCK | 0777);
+    sys.Expect("getsockopt").OnFd(1).IntValue(AF_UNIX);
+    c.script(sys);
+    absl::Status s = cli::Run(sys, Opts("unix/run/vm.sock"), MakeIo());
+    EXPECT_EQ(ExitCode(s), kExitFailure);
+    EXPECT_EQ(s.message(),
+              absl::StrCat("stdout is a socket, but whether ssh is at its other end "
+                           "cannot be told (", c.why, "): use --mode=fdpass under "
+                           "ssh's ProxyUseFdpass, --mode=relay for anything else"));
+  }
+}
+
+TEST_F(RunTest, ClosedStandardStreams) {
+  struct Case {
+    Options::Mode mode;
+    int in, out;
+    const char* want;
+  } cases[] = {
+      {Options::Mode::kRelay, -1, 1,
+       "stdin is closed, so there is nothing to relay: run this as ssh's "
+       "ProxyCommand, or with stdin open (</dev/null sends nothing)"},
+      {Options::Mode::kRelay, 0, -1,
+       "stdout is closed, so the connection has nowhere to go: run this as ssh's "
+       "ProxyCommand, or with stdout open"},
+      {Options::Mode::kAuto, 0, -1, "stdout is closed"},
+      {Options::Mode::kFdpass, -1, -1, "stdout is closed"},
+  };
+  for (const Case& c : cases) {
+    FakeSyscalls sys;  // nothing is connected: no call at all
+    Options o = Opts("unix/run/vm.sock");
+    o.mode = c.mode;
+    Io io = MakeIo();
+    io.in = c.in;
+    io.out = c.out;
+    absl::Status s = cli::Run(sys, o, io);
+    EXPECT_EQ(ExitCode(s), kExitFailure) << c.want;
+    EXPECT_THAT(std::string(s.message()), HasSubstr(c.want));
+  }
+}
+
+TEST_F(RunTest, ClosedStdinIsFineForAHandOver) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").OnFd(3);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  Io io = MakeIo();
+  io.in = -1;
+  EXPECT_TRUE(cli::Run(sys_, Opts("unix/run/vm.sock"), io).ok());
+}
+
+TEST_F(RunTest, DefaultDeadlineEndsAConnectNothingAccepts) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(EINPROGRESS);
+  sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Seconds(10));
+  sys_.Expect("close").OnFd(3);
+  Options o = Opts("vsock/7");
+  o.connect_timeout = Options().connect_timeout;  // the default
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  EXPECT_EQ(ExitCode(s), kExitFailure);
+  EXPECT_EQ(s.message(),
+            "connect vsock:7:22: timed out; nothing answered within 10s "
+            "(--connect-timeout): is the listener hung, or its backlog full? "
+            "--connect-timeout=DURATION waits longer");
+  EXPECT_THAT(sys_.log(), ::testing::Contains("poll([3 out], 10000)"));
+}
+
+TEST_F(RunTest, WaitTimeoutNamesTheWaitNotTheLastAttempt) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(EINPROGRESS);
+  sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Milliseconds(4999));
+  sys_.Expect("close").OnFd(3);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(1));  // the pause
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(EINPROGRESS);
+  sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Milliseconds(1));
+  sys_.Expect("close").OnFd(3);
+  Options o = Opts("vsock/7");
+  o.connect_timeout = absl::Seconds(10);
+  o.wait = absl::Seconds(5);
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  EXPECT_EQ(s.message(),
+            "connect vsock:7:22: timed out (still, after 2 attempts in 5s of --wait); "
+            "is the listener hung, or its backlog full? a longer --wait waits longer");
+}
+
+TEST_F(RunTest, ThisSystemForbidsVsock) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Fails(EACCES);
+  absl::Status s = cli::Run(sys_, Opts("vsock/3"), MakeIo());
+  EXPECT_EQ(s.message(),
+            "socket(AF_VSOCK) for connect vsock:3:22: Permission denied; this system "
+            "forbids AF_VSOCK sockets here (a seccomp filter or security module, as "
+            "in containers and sandboxes): run it where vsock is allowed");
+}
+
+TEST_F(RunTest, NotASocketSaysWhatIsThere) {
+  ExpectStdoutIsSocket();
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(ECONNREFUSED);
+  sys_.Expect("close").OnFd(3);
+  sys_.Expect("open").Returns(4);
+  sys_.Expect("fstat").OnFd(4).Mode(S_IFDIR | 0755);
+  sys_.Expect("close").OnFd(4);
+  absl::Status s = cli::Run(sys_, Opts("unix/run/vms"), MakeIo());
+  EXPECT_EQ(s.message(),
+            "connect unix:/run/vms: a directory is there, not a socket; is the path "
+            "right? it must name the socket file itself");
+}
+
+TEST_F(RunTest, RefusedTcpIsNotAStaleSocket) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","sshAddress":"10.0.0.5"}})");
+  sys_.Expect("socket").Returns(3);
+  sys_.Expect("connect").Fails(ECONNREFUSED);
+  sys_.Expect("close").OnFd(3);
+  absl::Status s = cli::Run(sys_, Opts("machine/fedora"), MakeIo());
+  EXPECT_EQ(s.message(),
+            "connect tcp:10.0.0.5:22: Connection refused; is sshd running in the VM "
+            "and listening on 10.0.0.5 port 22?");
+}
+
+constexpr char kNoSuchMachine[] =
+    R"({"error":"io.systemd.Machine.NoSuchMachine","parameters":{}})";
+
+TEST_F(RunTest, WaitCoversAMachineThatRegistersLate) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, kNoSuchMachine, true);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(100));  // the pause
+  ExpectMachined(sys_, kNoSuchMachine, true);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(200));
+  ExpectMachined(sys_, R"({"parameters":{"class":"vm","vSockCid":4711}})", true);
+  ExpectBoundedConnect(sys_);
+  sys_.Expect("sendmsg").OnFd(1);
+  sys_.Expect("close").OnFd(3);
+  Options o = Opts("machine/late");
+  o.wait = absl::Seconds(30);
+  absl::Status s = cli::Run(sys_, o, MakeIo(true));
+  ASSERT_TRUE(s.ok()) << s;
+  EXPECT_THAT(debug_, ::testing::Contains(HasSubstr(
+      "attempt 1: machine late is not known to systemd-machined")));
+  EXPECT_THAT(debug_, ::testing::Contains("machine late (system scope, class vm): "
+                                          "vsock cid=4711 port=22"));
+}
+
+TEST_F(RunTest, WaitZeroAsksMachinedOnce) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, kNoSuchMachine);
+  Options o = Opts("machine/late");
+  o.wait = absl::ZeroDuration();
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  EXPECT_EQ(s.message(),
+            "machine late is not known to systemd-machined (asked the system scope; "
+            "machinectl list shows what is registered)");
+}
+
+TEST_F(RunTest, WaitGivesUpOnAMachineThatNeverComes) {
+  ExpectStdoutIsSocket();
+  ExpectMachined(sys_, kNoSuchMachine, true);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(100));
+  ExpectMachined(sys_, kNoSuchMachine, true);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(100));
+  ExpectMachined(sys_, kNoSuchMachine, true);
+  Options o = Opts("machine/never");
+  o.wait = absl::Milliseconds(200);
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  EXPECT_THAT(std::string(s.message()),
+              HasSubstr("machine never is not known to systemd-machined (asked the "
+                        "system scope; machinectl list shows what is registered) "
+                        "(still, after 3 attempts in 200ms of --wait)"));
 }
 
 }  // namespace

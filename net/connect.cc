@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 #include <poll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -27,15 +28,17 @@ namespace {
 // says EAGAIN (the listener's backlog is full; poll cannot wait for that).
 constexpr absl::Duration kBacklogRetry = absl::Milliseconds(10);
 
-absl::Status TimedOut(absl::string_view what, absl::Duration timeout) {
-  return absl::DeadlineExceededError(
-      absl::StrCat(what, ": no answer within ", absl::FormatDuration(timeout)));
+// Says only that it timed out: how long, and which option sets that, is for
+// the caller to say (one attempt's bound is not what the user asked for when
+// --wait cut the last attempt short).
+absl::Status TimedOut(absl::string_view what) {
+  return absl::DeadlineExceededError(absl::StrCat(what, ": timed out"));
 }
 
 // Waits for a connect in progress (EINPROGRESS, or EINTR on a blocking
 // socket, where the kernel goes on connecting) and returns its result.
 absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
-                          absl::Time deadline, absl::Duration timeout) {
+                          absl::Time deadline) {
   for (;;) {
     pollfd p = {fd, POLLOUT, 0};
     SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
@@ -43,7 +46,7 @@ absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
       if (r.error == EINTR) continue;
       return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
     }
-    if (r.value == 0) return TimedOut(what, timeout);
+    if (r.value == 0) return TimedOut(what);
     break;
   }
   int error = 0;
@@ -52,6 +55,48 @@ absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
   if (!r.ok()) return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": SO_ERROR"));
   if (error != 0) return absl::ErrnoToStatus(error, what);
   return absl::OkStatus();
+}
+
+const char* DomainName(int domain) {
+  switch (domain) {
+    case AF_VSOCK: return "AF_VSOCK";
+    case AF_UNIX: return "AF_UNIX";
+    case AF_INET: return "AF_INET";
+    default: return "AF_INET6";
+  }
+}
+
+// connect() on `fd` until it is connected, it fails, or `deadline` passes.
+absl::Status ConnectUntil(Syscalls& sys, int fd, int domain, const sockaddr* addr,
+                          socklen_t len, absl::string_view what, absl::Time deadline) {
+  for (;;) {
+    SyscallResult<int> c = sys.Connect(fd, addr, len);
+    if (c.ok()) return absl::OkStatus();
+    // Linux's unix_stream_connect() gives up on a signal and leaves the
+    // socket unconnected (it then polls writable with SO_ERROR 0, so waiting
+    // for it would hand over a dead socket): connect again. TCP and vsock
+    // go on connecting in the background instead: wait for that.
+    if (c.error == EINTR && domain == AF_UNIX) continue;
+    if (c.error == EINPROGRESS || c.error == EINTR) {
+      return AwaitConnect(sys, fd, what, deadline);
+    }
+    // A non-blocking AF_UNIX connect to a listener whose backlog is full.
+    // (TCP's EAGAIN means no local port is free: not worth waiting for.)
+    if (c.error == EAGAIN && domain == AF_UNIX && deadline != absl::InfiniteFuture()) {
+      if (sys.Now() + kBacklogRetry > deadline) return TimedOut(what);
+      SleepFor(sys, kBacklogRetry);
+      continue;
+    }
+    return absl::ErrnoToStatus(c.error, what);
+  }
+}
+
+// Hands over a blocking socket, as an unbounded connect would have made.
+absl::Status ClearNonBlocking(Syscalls& sys, int fd, absl::string_view what) {
+  SyscallResult<int> flags = sys.Fcntl(fd, F_GETFL, 0);
+  if (flags.ok()) flags = sys.Fcntl(fd, F_SETFL, flags.value & ~O_NONBLOCK);
+  if (flags.ok()) return absl::OkStatus();
+  return absl::ErrnoToStatus(flags.error, absl::StrCat(what, ": clearing O_NONBLOCK"));
 }
 
 // socket() + connect() with the timeout policy of `options`. The result is
@@ -67,41 +112,49 @@ absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
       domain, SOCK_STREAM | SOCK_CLOEXEC | (bounded ? SOCK_NONBLOCK : 0), 0);
   if (!s.ok()) {
     return absl::ErrnoToStatus(
-        s.error, absl::StrCat("socket(",
-                              domain == AF_VSOCK  ? "AF_VSOCK"
-                              : domain == AF_UNIX ? "AF_UNIX"
-                              : domain == AF_INET ? "AF_INET"
-                                                  : "AF_INET6",
-                              ") for ", what));
+        s.error, absl::StrCat("socket(", DomainName(domain), ") for ", what));
   }
   UniqueFd fd(sys, s.value);
-
-  for (;;) {
-    SyscallResult<int> c = sys.Connect(fd.get(), addr, len);
-    if (c.ok()) break;
-    if (c.error == EINPROGRESS || c.error == EINTR) {
-      absl::Status done = AwaitConnect(sys, fd.get(), what, deadline, options.timeout);
-      if (!done.ok()) return done;
-      break;
-    }
-    if (c.error == EAGAIN && bounded) {
-      if (sys.Now() + kBacklogRetry > deadline) return TimedOut(what, options.timeout);
-      SleepFor(sys, kBacklogRetry);
-      continue;
-    }
-    return absl::ErrnoToStatus(c.error, what);
+  if (absl::Status c = ConnectUntil(sys, fd.get(), domain, addr, len, what, deadline);
+      !c.ok()) {
+    return c;
   }
-
   if (bounded) {
-    // Hand over a blocking socket, as an unbounded connect would have made.
-    SyscallResult<int> flags = sys.Fcntl(fd.get(), F_GETFL, 0);
-    if (flags.ok()) flags = sys.Fcntl(fd.get(), F_SETFL, flags.value & ~O_NONBLOCK);
-    if (!flags.ok()) {
-      return absl::ErrnoToStatus(flags.error,
-                                 absl::StrCat(what, ": clearing O_NONBLOCK"));
-    }
+    if (absl::Status b = ClearNonBlocking(sys, fd.get(), what); !b.ok()) return b;
   }
   return fd;
+}
+
+// "a directory" for S_IFDIR...: what sits where a socket was expected.
+const char* FileKind(unsigned mode) {
+  switch (mode & S_IFMT) {
+    case S_IFDIR: return "a directory";
+    case S_IFREG: return "a regular file";
+    case S_IFIFO: return "a named pipe";
+    case S_IFCHR: return "a character device";
+    case S_IFBLK: return "a block device";
+    default: return "not a socket";
+  }
+}
+
+// connect() says ECONNREFUSED both for a socket nobody accepts on and for a
+// file that is no socket at all. Tells them apart by looking at the file
+// `anchor` (an O_PATH descriptor of it), or at `path` when `anchor` is -1.
+// Returns `refused` unless the file is there and is no socket.
+absl::Status ExplainRefused(Syscalls& sys, absl::string_view path, int anchor,
+                            absl::string_view what, absl::Status refused) {
+  UniqueFd opened;
+  if (anchor < 0) {
+    const std::string owned(path);
+    SyscallResult<int> o = sys.Open(owned.c_str(), O_PATH | O_CLOEXEC);
+    if (!o.ok()) return refused;
+    opened = UniqueFd(sys, o.value);
+    anchor = opened.get();
+  }
+  struct stat st;
+  if (!sys.Fstat(anchor, &st).ok() || S_ISSOCK(st.st_mode)) return refused;
+  return absl::FailedPreconditionError(
+      absl::StrCat(what, ": ", FileKind(st.st_mode), " is there, not a socket"));
 }
 
 }  // namespace
@@ -121,10 +174,14 @@ absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
   addr.sun_family = AF_UNIX;
   if (path.size() < sizeof(addr.sun_path)) {
     std::memcpy(addr.sun_path, path.data(), path.size());
-    return ConnectStream(sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
-                         static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) +
-                                                path.size() + 1),
-                         what, options);
+    absl::StatusOr<UniqueFd> fd = ConnectStream(
+        sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
+        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1),
+        what, options);
+    if (absl::IsUnavailable(fd.status())) {
+      return ExplainRefused(sys, path, -1, what, fd.status());
+    }
+    return fd;
   }
 
   // Too long for sun_path (108 bytes with the NUL). An O_PATH descriptor of
@@ -139,6 +196,9 @@ absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
       sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
       static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + proc.size() + 1),
       what, options);
+  if (absl::IsUnavailable(fd.status())) {
+    return ExplainRefused(sys, path, anchor.get(), what, fd.status());
+  }
   if (!fd.ok() && absl::IsNotFound(fd.status())) {
     // The file was there a moment ago (open succeeded), so ENOENT here means
     // the /proc indirection itself is missing.

@@ -3,14 +3,17 @@
 #include "net/handover.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
 #include <cstring>
+#include <string>
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "net/unique_fd.h"
 
 namespace sshproxy::net {
 
@@ -26,6 +29,43 @@ absl::StatusOr<bool> IsUnixSocket(Syscalls& sys, int fd) {
     return absl::ErrnoToStatus(r.error, absl::StrCat("getsockopt(", fd, ", SO_DOMAIN)"));
   }
   return domain == AF_UNIX;
+}
+
+namespace {
+
+// The name /proc/PID/comm gives ssh (the kernel appends a newline).
+constexpr absl::string_view kSshComm = "ssh\n";
+
+// Reads /proc/`pid`/comm: at most 16 bytes (TASK_COMM_LEN) and a newline.
+absl::StatusOr<std::string> ReadComm(Syscalls& sys, pid_t pid) {
+  const std::string path = absl::StrCat("/proc/", pid, "/comm");
+  SyscallResult<int> o = sys.Open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (!o.ok()) return absl::ErrnoToStatus(o.error, path);
+  UniqueFd file(sys, o.value);
+  char buf[32];
+  for (;;) {
+    SyscallResult<ssize_t> n = sys.Read(file.get(), buf, sizeof(buf));
+    if (n.ok()) return std::string(buf, static_cast<size_t>(n.value));
+    if (n.error != EINTR) return absl::ErrnoToStatus(n.error, path);
+  }
+}
+
+}  // namespace
+
+absl::StatusOr<bool> PeerIsSsh(Syscalls& sys, int fd) {
+  ucred cred = {};
+  socklen_t len = sizeof(cred);
+  SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
+  if (!r.ok()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "getsockopt(", fd, ", SO_PEERCRED): ", std::strerror(r.error)));
+  }
+  if (len != sizeof(cred) || cred.pid <= 0) {
+    return absl::FailedPreconditionError("its peer's process is not visible from here");
+  }
+  absl::StatusOr<std::string> comm = ReadComm(sys, cred.pid);
+  if (!comm.ok()) return absl::FailedPreconditionError(comm.status().message());
+  return *comm == kSshComm;
 }
 
 absl::Status SendFd(Syscalls& sys, int channel, int fd) {

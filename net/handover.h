@@ -10,6 +10,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
+#include "absl/strings/string_view.h"
 #include "net/syscalls.h"
 
 namespace sshproxy::net {
@@ -18,6 +19,16 @@ namespace sshproxy::net {
 // descriptor (ssh with ProxyUseFdpass gives the proxy one as stdout). Fails
 // only when `fd` is not open at all.
 absl::StatusOr<bool> IsUnixSocket(Syscalls& sys, int fd);
+
+// Returns true iff the process at the other end of the AF_UNIX socket `fd` is
+// named "ssh" (its SO_PEERCRED pid's /proc/PID/comm). OpenSSH's
+// ssh_proxy_fdpass_connect() makes a socketpair, gives one end to the
+// ProxyCommand as stdin and stdout and keeps the other: the peer is ssh
+// itself. socat's EXEC, Python's subprocess and others give a socketpair too,
+// and would never read a descriptor sent to them; without ProxyUseFdpass ssh
+// gives pipes. Fails (FailedPreconditionError) when the peer cannot be
+// named: no pid (a peer in another pid namespace), no /proc.
+absl::StatusOr<bool> PeerIsSsh(Syscalls& sys, int fd);
 
 // Sends `fd` over `channel` with SCM_RIGHTS and exactly one data byte (NUL),
 // retrying on EINTR and waiting on EAGAIN. Never raises SIGPIPE.

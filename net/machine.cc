@@ -126,7 +126,8 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
     return absl::NotFoundError(absl::StrCat(
         "no systemd-machined to ask about machine ", name, ": ",
         absl::StrJoin(missing, " and "), missing.size() > 1 ? " are" : " is",
-        " not there (", last.message(), ")"));
+        " not there (", last.message(), "); is systemd-machined running? "
+        "(systemctl status systemd-machined)"));
   }
   return absl::NotFoundError(absl::StrCat(
       "machine ", name, " is not known to systemd-machined (asked the ",

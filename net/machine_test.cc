@@ -3,6 +3,7 @@
 #include "net/machine.h"
 
 #include <errno.h>
+#include <sys/stat.h>
 #include <fcntl.h>
 #include <poll.h>
 
@@ -172,6 +173,11 @@ TEST(LookupMachineTest, FallsBackWhenTheUserSocketIsMissingOrRefuses) {
     sys.Expect("socket").Returns(3);
     sys.Expect("connect").Fails(error);
     sys.Expect("close");
+    if (error == ECONNREFUSED) {  // a stale socket, not some other file
+      sys.Expect("open").Returns(5);
+      sys.Expect("fstat").OnFd(5).Mode(S_IFSOCK | 0777);
+      sys.Expect("close").OnFd(5);
+    }
     ExpectCall(sys, 4, R"({"parameters":{"class":"vm","vSockCid":9}})");
     absl::StatusOr<MachineLookup> r = LookupMachine(sys, "f", kScopes, absl::Seconds(5));
     ASSERT_TRUE(r.ok()) << r.status();
@@ -204,6 +210,9 @@ TEST(LookupMachineTest, NoMachinedAtAll) {
               HasSubstr("no systemd-machined to ask about machine f: "
                         "/run/user/1000/systemd/machine/io.systemd.Machine and "
                         "/run/systemd/machine/io.systemd.Machine are not there"));
+  EXPECT_THAT(std::string(r.status().message()),
+              ::testing::EndsWith("; is systemd-machined running? (systemctl status "
+                                  "systemd-machined)"));
 }
 
 TEST(LookupMachineTest, KnownNowhere) {

@@ -14,6 +14,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
 #include "net/deadline.h"
+#include "net/io.h"
 
 namespace sshproxy::net {
 namespace {
@@ -39,6 +40,94 @@ absl::Status BadReply(absl::string_view what, absl::string_view got,
                                           absl::CEscape(got), "\": ", why));
 }
 
+// What the bytes peeked so far are.
+struct Verdict {
+  enum Kind {
+    kMore,      // the start of an OK line: wait for the rest
+    kNoOkLine,  // not an OK line: the guest is talking
+    kLine,      // a complete, well-formed OK line of `length` bytes
+  } kind;
+  size_t length = 0;
+  uint32_t port = 0;
+};
+
+// Judges `got`, the socket's first bytes (at most kMaxMuxReply of them).
+// `seen` bytes of it were peeked before; `hung_up`: the multiplexer closed
+// its end since.
+absl::StatusOr<Verdict> Examine(absl::string_view got, size_t seen,
+                                bool hung_up, absl::string_view what) {
+  if (got.empty()) {
+    // A peek that returns 0 is EOF with nothing queued.
+    if (seen == 0) return NotOpen(what);
+    return BadReply(what, got, "then the connection closed");
+  }
+  // Anything that does not start like "OK " is the guest talking: a
+  // multiplexer that sends no OK line. Leave it for ssh.
+  const size_t head = std::min(got.size(), kOk.size());
+  if (got.substr(0, head) != kOk.substr(0, head)) return Verdict{Verdict::kNoOkLine};
+
+  const size_t newline = got.find('\n');
+  const size_t end = newline == absl::string_view::npos ? got.size() : newline;
+  const absl::string_view digits =
+      end <= kOk.size() ? absl::string_view() : got.substr(kOk.size(), end - kOk.size());
+  if (digits.find_first_not_of("0123456789") != absl::string_view::npos) {
+    return BadReply(what, got, "expected \"OK <port>\\n\"");
+  }
+  if (newline == absl::string_view::npos) {
+    if (got.size() == kMaxMuxReply) return BadReply(what, got, "line too long");
+    if (hung_up) return BadReply(what, got, "then the connection closed");
+    return Verdict{Verdict::kMore};
+  }
+  const absl::string_view line = got.substr(0, newline + 1);
+  if (digits.empty()) return BadReply(what, line, "no port");
+  uint64_t port = 0;
+  for (char c : digits) port = port * 10 + static_cast<uint64_t>(c - '0');
+  if (port > 0xffffffffull) return BadReply(what, line, "port out of range");
+  return Verdict{Verdict::kLine, line.size(), static_cast<uint32_t>(port)};
+}
+
+// Waits for the first byte of the reply. Returns false if none came by
+// `deadline`.
+absl::StatusOr<bool> AwaitFirstByte(Syscalls& sys, int fd, absl::Time deadline,
+                                    absl::string_view what) {
+  for (;;) {
+    pollfd p = {fd, POLLIN, 0};
+    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
+    if (r.ok()) return r.value > 0;
+    if (r.error != EINTR) return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
+  }
+}
+
+// Pauses while a started OK line is incomplete (see kFirstRepeek), at most
+// until `deadline`. Returns true iff the multiplexer hung up meanwhile. An
+// interrupted or failed poll is only a shorter pause: the next peek decides.
+bool AwaitMore(Syscalls& sys, int fd, absl::Time deadline, absl::Duration* repeek) {
+  const absl::Time now = sys.Now();
+  pollfd p = {fd, POLLRDHUP, 0};
+  SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(std::min(deadline, now + *repeek), now));
+  *repeek = std::min(*repeek * 2, kMaxRepeek);
+  return r.ok() && r.value > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+}
+
+// Reads the `length` bytes of a peeked OK line off the socket.
+absl::Status ConsumeLine(Syscalls& sys, int fd, size_t length, absl::string_view what) {
+  char buf[kMaxMuxReply];
+  for (;;) {
+    SyscallResult<ssize_t> r = sys.Recv(fd, buf, length, 0);
+    if (!r.ok() && r.error == EINTR) continue;
+    if (!r.ok()) {
+      return absl::ErrnoToStatus(r.error,
+                                 absl::StrCat(what, ": reading the multiplexer's reply"));
+    }
+    // The bytes were in the socket a moment ago; only we read from it.
+    if (static_cast<size_t>(r.value) != length) {
+      return absl::InternalError(absl::StrCat(what, ": read ", r.value, " of ", length,
+                                              " peeked bytes"));
+    }
+    return absl::OkStatus();
+  }
+}
+
 }  // namespace
 
 absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
@@ -49,112 +138,40 @@ absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
   size_t seen = 0;  // bytes of a started OK line peeked so far
   absl::Duration repeek = kFirstRepeek;
   bool hung_up = false;
-
   for (;;) {
-    const absl::Time now = sys.Now();
     if (seen == 0) {
-      pollfd p = {fd, POLLIN, 0};
-      SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, now));
-      if (!r.ok()) {
-        if (r.error == EINTR) continue;
-        return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
-      }
-      if (r.value == 0) return MuxReply{MuxReply::Kind::kSilent, 0};
+      absl::StatusOr<bool> ready = AwaitFirstByte(sys, fd, deadline, what);
+      if (!ready.ok()) return ready.status();
+      if (!*ready) return MuxReply{MuxReply::Kind::kSilent, 0};
     } else {
-      if (now >= deadline) {
+      if (sys.Now() >= deadline) {
         return BadReply(what, absl::string_view(buf, seen),
-                        absl::StrCat("nothing more within ",
-                                     absl::FormatDuration(timeout)));
+                        absl::StrCat("nothing more within ", absl::FormatDuration(timeout)));
       }
-      pollfd p = {fd, POLLRDHUP, 0};
-      SyscallResult<int> r =
-          sys.Poll(&p, 1, PollTimeoutMs(std::min(deadline, now + repeek), now));
-      hung_up = r.ok() && r.value > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR));
-      repeek = std::min(repeek * 2, kMaxRepeek);
+      hung_up = AwaitMore(sys, fd, deadline, &repeek);
     }
-
     SyscallResult<ssize_t> n = sys.Recv(fd, buf, sizeof(buf), MSG_PEEK | MSG_DONTWAIT);
     if (!n.ok()) {
       if (n.error == EINTR || n.error == EAGAIN) continue;
       if (n.error == ECONNRESET && seen == 0) return NotOpen(what);
-      return absl::ErrnoToStatus(
-          n.error, absl::StrCat(what, ": reading the multiplexer's reply"));
+      return absl::ErrnoToStatus(n.error,
+                                 absl::StrCat(what, ": reading the multiplexer's reply"));
     }
-    const size_t len = static_cast<size_t>(n.value);
-    const absl::string_view got(buf, len);
-    if (len == 0) {
-      if (seen == 0) return NotOpen(what);
-      return BadReply(what, got.substr(0, seen), "then the connection closed");
+    const absl::string_view got(buf, static_cast<size_t>(n.value));
+    absl::StatusOr<Verdict> verdict = Examine(got, seen, hung_up, what);
+    if (!verdict.ok()) return verdict.status();
+    switch (verdict->kind) {
+      case Verdict::kMore:
+        if (got.size() > seen) repeek = kFirstRepeek;
+        seen = got.size();
+        continue;
+      case Verdict::kNoOkLine:
+        return MuxReply{MuxReply::Kind::kNoOkLine, 0};
+      case Verdict::kLine:
+        if (absl::Status s = ConsumeLine(sys, fd, verdict->length, what); !s.ok()) return s;
+        return MuxReply{MuxReply::Kind::kOk, verdict->port};
     }
-
-    // Anything that does not start like "OK " is the guest talking: a
-    // multiplexer that sends no OK line. Leave it for ssh.
-    const size_t head = std::min(len, kOk.size());
-    if (got.substr(0, head) != kOk.substr(0, head)) {
-      return MuxReply{MuxReply::Kind::kNoOkLine, 0};
-    }
-
-    const size_t newline = got.find('\n');
-    const absl::string_view digits =
-        len <= kOk.size()
-            ? absl::string_view()
-            : got.substr(kOk.size(),
-                         (newline == absl::string_view::npos ? len : newline) -
-                             kOk.size());
-    if (digits.find_first_not_of("0123456789") != absl::string_view::npos) {
-      return BadReply(what, got, "expected \"OK <port>\\n\"");
-    }
-    if (newline == absl::string_view::npos) {
-      if (len == sizeof(buf)) return BadReply(what, got, "line too long");
-      if (hung_up) return BadReply(what, got, "then the connection closed");
-      if (len > seen) repeek = kFirstRepeek;
-      seen = len;
-      continue;
-    }
-    if (digits.empty()) return BadReply(what, got.substr(0, newline + 1), "no port");
-    uint64_t port = 0;
-    for (char c : digits) port = port * 10 + static_cast<uint64_t>(c - '0');
-    if (port > 0xffffffffull) {
-      return BadReply(what, got.substr(0, newline + 1), "port out of range");
-    }
-
-    // A complete, well-formed OK line: consume exactly it.
-    const size_t line = newline + 1;
-    for (;;) {
-      SyscallResult<ssize_t> r = sys.Recv(fd, buf, line, 0);
-      if (!r.ok() && r.error == EINTR) continue;
-      if (!r.ok()) {
-        return absl::ErrnoToStatus(
-            r.error, absl::StrCat(what, ": reading the multiplexer's reply"));
-      }
-      // The bytes were in the socket a moment ago; only we read from it.
-      if (static_cast<size_t>(r.value) != line) {
-        return absl::InternalError(absl::StrCat(what, ": read ", r.value, " of ",
-                                                line, " peeked bytes"));
-      }
-      break;
-    }
-    return MuxReply{MuxReply::Kind::kOk, static_cast<uint32_t>(port)};
   }
-}
-
-absl::Status WriteAll(Syscalls& sys, int fd, absl::string_view data) {
-  while (!data.empty()) {
-    SyscallResult<ssize_t> w = sys.Write(fd, data.data(), data.size());
-    if (w.ok()) {
-      data.remove_prefix(static_cast<size_t>(w.value));
-      continue;
-    }
-    if (w.error == EINTR) continue;
-    if (w.error == EAGAIN) {
-      pollfd p = {fd, POLLOUT, 0};
-      SyscallResult<int> r = sys.Poll(&p, 1, -1);
-      if (!r.ok() && r.error != EINTR) return absl::ErrnoToStatus(r.error, "poll");
-      continue;
-    }
-    return absl::ErrnoToStatus(w.error, "write");
-  }
-  return absl::OkStatus();
 }
 
 absl::StatusOr<UniqueFd> ConnectVsockMux(Syscalls& sys, absl::string_view path,

@@ -55,10 +55,6 @@ absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
                                       absl::Duration timeout,
                                       absl::string_view what);
 
-// Writes all of `data` to `fd`, retrying short writes and EINTR, waiting with
-// poll() on EAGAIN.
-absl::Status WriteAll(Syscalls& sys, int fd, absl::string_view data);
-
 // Connects to the multiplexer at `path` (any length, as ConnectUnix), sends
 // "CONNECT <port>\n" and reads the reply with `reply_timeout`. Returns the
 // socket, positioned at the guest's first byte.

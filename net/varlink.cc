@@ -12,7 +12,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
 #include "net/deadline.h"
-#include "net/mux.h"
+#include "net/io.h"
 
 namespace sshproxy::net {
 

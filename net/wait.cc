@@ -26,34 +26,49 @@ bool IsRetryable(const absl::Status& status) {
   }
 }
 
+namespace {
+
+// The error to report when --wait runs out: the last one, unless the last
+// attempt only timed out because the wait's end cut it short (its bound was
+// less than `attempt_limit`) and an earlier attempt said more ("not known to
+// machined", "Connection refused"). Says how long it waited.
+absl::Status GiveUp(const absl::Status& last, const absl::Status& previous,
+                    bool last_cut_short, int attempts, absl::Duration waited) {
+  const absl::Status& report =
+      absl::IsDeadlineExceeded(last) && last_cut_short && !previous.ok() ? previous : last;
+  return absl::Status(
+      report.code(),
+      absl::StrCat(report.message(), " (still, after ", attempts,
+                   attempts == 1 ? " attempt" : " attempts", " in ",
+                   absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(100))),
+                   " of --wait)"));
+}
+
+}  // namespace
+
 absl::StatusOr<UniqueFd> RetryUntil(
     Syscalls& sys, absl::Duration wait, absl::Duration attempt_limit,
     const std::function<absl::StatusOr<UniqueFd>(absl::Duration)>& attempt,
     const std::function<void(absl::string_view)>& debug) {
+  if (wait <= absl::ZeroDuration()) return attempt(attempt_limit);
   const absl::Time start = sys.Now();
   const absl::Time deadline = start + wait;
   absl::Duration backoff = kFirstBackoff;
+  absl::Status previous = absl::OkStatus();
   for (int n = 1;; ++n) {
-    const absl::Duration left = wait > absl::ZeroDuration()
-                                    ? std::max(deadline - sys.Now(), absl::Milliseconds(1))
-                                    : absl::InfiniteDuration();
+    const absl::Duration left = std::max(deadline - sys.Now(), absl::Milliseconds(1));
     absl::StatusOr<UniqueFd> fd = attempt(std::min(left, attempt_limit));
     if (fd.ok() || !IsRetryable(fd.status())) return fd;
     const absl::Time now = sys.Now();
-    if (wait <= absl::ZeroDuration()) return fd;
     if (now >= deadline) {
-      return absl::Status(
-          fd.status().code(),
-          absl::StrCat(fd.status().message(), " (still, after ", n,
-                       n == 1 ? " attempt" : " attempts", " in ",
-                       absl::FormatDuration(absl::Trunc(now - start, absl::Milliseconds(100))),
-                       " of --wait)"));
+      return GiveUp(fd.status(), previous, left < attempt_limit, n, now - start);
     }
     const absl::Duration pause = std::min(backoff, deadline - now);
     if (debug) {
       debug(absl::StrCat("attempt ", n, ": ", fd.status().message(), "; again in ",
                          absl::FormatDuration(pause)));
     }
+    previous = fd.status();
     SleepFor(sys, pause);
     backoff = std::min(backoff * 2, kMaxBackoff);
   }

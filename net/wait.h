@@ -27,7 +27,10 @@ bool IsRetryable(const absl::Status& status);
 // retryable, or `wait` has passed; sleeps between attempts with a backoff
 // from 100 ms doubling to 1 s. `attempt` gets the time left (never more than
 // `attempt_limit`), to bound its connect with. With `wait` zero, makes one
-// attempt. The last error is returned, saying how long it waited.
+// attempt, bounded by `attempt_limit`. The last error is returned, saying
+// how many attempts it made in how long; when the last attempt only timed out
+// because the wait ran out during it, the error before it (which says more:
+// "Connection refused", "not known to systemd-machined") is returned instead.
 // `debug`, if set, hears about each failed attempt.
 absl::StatusOr<UniqueFd> RetryUntil(
     Syscalls& sys, absl::Duration wait, absl::Duration attempt_limit,

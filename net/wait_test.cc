@@ -2,9 +2,11 @@
 
 #include "net/wait.h"
 
+#include <algorithm>
 #include <vector>
 
 #include "gmock/gmock.h"
+#include "net/deadline.h"
 #include "gtest/gtest.h"
 #include "net/testing/fake_syscalls.h"
 
@@ -93,6 +95,68 @@ TEST(RetryUntilTest, WithoutWaitOneAttemptUnbounded) {
       });
   EXPECT_EQ(attempts, 1);
   EXPECT_EQ(fd.status().message(), "connect unix:/x: No such file or directory");
+}
+
+// The final attempt gets only what is left of --wait; when that runs out
+// mid-attempt, its "timed out" says less than the error before it.
+TEST(RetryUntilTest, ACutShortLastAttemptDoesNotHideTheRealError) {
+  struct Case {
+    const char* name;
+    absl::Duration attempt_limit;
+    absl::Status earlier, last;
+    const char* want;
+  } cases[] = {
+      {"cut_short", absl::Seconds(10),
+       absl::NotFoundError("machine late is not known to systemd-machined"),
+       absl::DeadlineExceededError("varlink: no reply in time"),
+       "machine late is not known to systemd-machined (still, after 2 attempts in 1s of --wait)"},
+      {"every_attempt_timed_out", absl::Seconds(10),
+       absl::DeadlineExceededError("connect unix:/x: timed out"),
+       absl::DeadlineExceededError("connect unix:/x: timed out"),
+       "connect unix:/x: timed out (still, after 2 attempts in 1s of --wait)"},
+      {"not_cut_short", absl::Milliseconds(1),
+       absl::UnavailableError("connect unix:/x: Connection refused"),
+       absl::DeadlineExceededError("connect unix:/x: timed out"),
+       "connect unix:/x: timed out (still, after 2 attempts in 1s of --wait)"},
+      {"last_is_not_a_timeout", absl::Seconds(10),
+       absl::NotFoundError("connect unix:/x: No such file or directory"),
+       absl::UnavailableError("connect unix:/x: Connection refused"),
+       "connect unix:/x: Connection refused (still, after 2 attempts in 1s of --wait)"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.name);
+    FakeSyscalls sys;
+    ExpectSleep(sys, 800);  // inside the first attempt
+    ExpectSleep(sys, 100);  // the pause
+    ExpectSleep(sys, 100);  // inside the second attempt, to the deadline
+    int attempts = 0;
+    absl::StatusOr<UniqueFd> fd = RetryUntil(
+        sys, absl::Seconds(1), c.attempt_limit,
+        [&](absl::Duration limit) -> absl::StatusOr<UniqueFd> {
+          if (++attempts == 1) {
+            SleepFor(sys, absl::Milliseconds(800));
+            return c.earlier;
+          }
+          EXPECT_EQ(limit, std::min(absl::Milliseconds(100), c.attempt_limit));
+          SleepFor(sys, absl::Milliseconds(100));
+          return c.last;
+        });
+    EXPECT_EQ(fd.status().message(), c.want);
+  }
+}
+
+TEST(RetryUntilTest, WaitZeroIsOneAttemptBoundedByTheConnectTimeout) {
+  FakeSyscalls sys;  // no sleep may happen
+  int attempts = 0;
+  absl::StatusOr<UniqueFd> fd = RetryUntil(
+      sys, absl::ZeroDuration(), absl::Seconds(10),
+      [&](absl::Duration limit) -> absl::StatusOr<UniqueFd> {
+        ++attempts;
+        EXPECT_EQ(limit, absl::Seconds(10));
+        return absl::DeadlineExceededError("connect unix:/x: timed out");
+      });
+  EXPECT_EQ(attempts, 1);
+  EXPECT_EQ(fd.status().message(), "connect unix:/x: timed out");
 }
 
 }  // namespace

@@ -1,5 +1,5 @@
-# Shared by the end-to-end tests: a case runner that writes JUnit XML for
-# Bazel, and throwaway sshd instances behind AF_UNIX sockets.
+# Shared by the end-to-end tests and ci/demo.sh: a case runner that writes
+# JUnit XML for Bazel, and throwaway sshd instances behind AF_UNIX sockets.
 #
 #   source cli/testing/e2e_lib.sh
 #   e2e_init                     # temp dir, keys, configs; re-execs under no_vsock
@@ -48,23 +48,7 @@ e2e_init() {
   chmod 0755 "$E2E/ssh-socket-proxy"
   PROXY="$E2E/ssh-socket-proxy"
 
-  ssh-keygen -q -t ed25519 -N '' -C e2e-host -f "$E2E/host_key"
-  ssh-keygen -q -t ed25519 -N '' -C e2e-client -f "$E2E/client_key"
-  cp "$E2E/client_key.pub" "$E2E/authorized_keys"
-  cat >"$E2E/sshd_config" <<CONF
-HostKey $E2E/host_key
-AuthorizedKeysFile $E2E/authorized_keys
-PidFile none
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-PasswordAuthentication no
-KbdInteractiveAuthentication no
-Subsystem sftp internal-sftp
-LogLevel ERROR
-CONF
-  # The guest's key, pinned under an alias: strict checking stays on.
-  echo "e2e-guest $(cut -d' ' -f1,2 "$E2E/host_key.pub")" >"$E2E/known_hosts"
+  sshd_setup "$E2E" e2e-guest
   # The shipped fragment, pointing at the binary under test.
   sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" "$FRAGMENT_SRC" >"$E2E/fragment.conf"
   # Test settings first: for each option ssh takes the first value it sees.
@@ -84,11 +68,40 @@ Include $E2E/fragment.conf
 CONF
 }
 
+# sshd_setup DIR ALIAS: what throwaway sshd instances need, in DIR: a host
+# key, a client key (DIR/client_key) allowed to log in, DIR/sshd_config, and
+# DIR/known_hosts pinning the host key under ALIAS (ssh's HostKeyAlias).
+# Shared with ci/demo.sh.
+sshd_setup() {
+  local dir=$1 alias=$2
+  ssh-keygen -q -t ed25519 -N '' -C "$alias-host" -f "$dir/host_key"
+  ssh-keygen -q -t ed25519 -N '' -C "$alias-client" -f "$dir/client_key"
+  cp "$dir/client_key.pub" "$dir/authorized_keys"
+  cat >"$dir/sshd_config" <<CONF
+HostKey $dir/host_key
+AuthorizedKeysFile $dir/authorized_keys
+PidFile none
+UsePAM no
+StrictModes no
+PermitRootLogin prohibit-password
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+Subsystem sftp internal-sftp
+LogLevel ERROR
+CONF
+  echo "$alias $(cut -d' ' -f1,2 "$dir/host_key.pub")" >"$dir/known_hosts"
+}
+
+# The EXIT trap: stops what start_* started and removes $E2E (private keys
+# included). Every step may fail (a process already gone; wait reports a
+# child killed by SIGTERM as 143) without stopping the rest, also under
+# set -e, and the script keeps its own exit status.
 e2e_cleanup() {
-  local pid
-  for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null; done
-  wait 2>/dev/null
+  local rc=$? pid
+  for pid in "${E2E_PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  wait 2>/dev/null || true
   rm -rf "$E2E"
+  return "$rc"
 }
 
 # e2e_wait_socket PATH: returns once PATH is a socket (5 s at most).

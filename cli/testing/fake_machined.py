@@ -9,7 +9,9 @@ FILE is JSON: {"NAME": ENTRY, ...}. An ENTRY is one of
   {"raw": "text"}         sent as it is, then a NUL
   {"raw": "text", "nul": false}   sent without the NUL, then the connection closes
   {"size": N}             N bytes of JSON whitespace, then a NUL
-Names not in FILE get io.systemd.Machine.NoSuchMachine.
+Names not in FILE get io.systemd.Machine.NoSuchMachine. FILE is read afresh
+for every call: a test registers a machine late by rewriting it (atomically,
+with a rename).
 """
 import argparse
 import json
@@ -42,8 +44,6 @@ def main():
     ap.add_argument("--listen", required=True)
     ap.add_argument("--fixture", required=True)
     args = ap.parse_args()
-    with open(args.fixture) as f:
-        fixture = json.load(f)
     signal.signal(signal.SIGCHLD, signal.SIG_IGN)
     os.makedirs(os.path.dirname(args.listen), exist_ok=True)
     srv = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -59,6 +59,8 @@ def main():
                 if not chunk:
                     os._exit(0)
                 request += chunk
+            with open(args.fixture) as f:
+                fixture = json.load(f)
             reply, nul = answer(fixture, request[:-1])
             conn.sendall(reply + (b"\0" if nul else b""))
             conn.close()

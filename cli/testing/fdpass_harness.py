@@ -8,6 +8,8 @@ from the other end until EOF, collecting every descriptor that arrives with
 the data, then reaps the command. Prints one line on stdout:
     exit=N bytes=B fds=K kind=KIND
 KIND is what the first received descriptor is ("unix-stream", "none", ...).
+The harness is not ssh, so --mode=auto relays to it (the peer check in
+net/handover.h): give the proxy --mode=fdpass to test a hand-over.
 """
 import os
 import socket

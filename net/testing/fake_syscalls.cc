@@ -54,6 +54,13 @@ std::string Address(const sockaddr* addr, socklen_t len) {
 
 }  // namespace
 
+FakeSyscalls::Step& FakeSyscalls::Step::PeerPid(int pid) {
+  ucred cred = {};
+  cred.pid = pid;
+  data_.assign(reinterpret_cast<const char*>(&cred), sizeof(cred));
+  return *this;
+}
+
 FakeSyscalls::~FakeSyscalls() {
   if (!steps_.empty()) {
     Die(absl::StrCat(steps_.size(), " scripted call(s) never made, first: ",
@@ -118,6 +125,7 @@ SyscallResult<int> FakeSyscalls::Connect(int fd, const sockaddr* addr,
 
 SyscallResult<int> FakeSyscalls::Open(const char* path, int flags) {
   std::string f;
+  if ((flags & O_ACCMODE) == O_RDWR) f += "|O_RDWR";
   if (flags & O_PATH) f += "|O_PATH";
   if (flags & O_CLOEXEC) f += "|O_CLOEXEC";
   Step s = Next("open", -1, absl::StrCat("open(", path, ", ", f.empty() ? "0" : f.substr(1), ")"));
@@ -207,7 +215,8 @@ SyscallResult<int> FakeSyscalls::GetSockOpt(int fd, int level, int name,
                 absl::StrCat("getsockopt(", fd, ", ", level == SOL_SOCKET ? "SOL_SOCKET" : absl::StrCat(level), ", ",
                              name == SO_ERROR ? "SO_ERROR"
                              : name == SO_DOMAIN ? "SO_DOMAIN"
-                                                 : absl::StrCat(name),
+                             : name == SO_PEERCRED ? "SO_PEERCRED"
+                                                   : absl::StrCat(name),
                              ")"));
   size_t n = std::min<size_t>(*len, s.data_.size());
   std::memcpy(value, s.data_.data(), n);
@@ -227,6 +236,7 @@ SyscallResult<int> FakeSyscalls::Fcntl(int fd, int cmd, int arg) {
                 absl::StrCat("fcntl(", fd, ", ",
                              cmd == F_GETFL ? "F_GETFL"
                              : cmd == F_SETFL ? "F_SETFL"
+                             : cmd == F_GETFD ? "F_GETFD"
                                               : absl::StrCat(cmd),
                              ", ", arg, ")"));
   return {static_cast<int>(s.value_.value_or(0)), s.error_};

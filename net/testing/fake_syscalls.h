@@ -52,6 +52,8 @@ class FakeSyscalls : public Syscalls {
       data_.assign(reinterpret_cast<const char*>(&v), sizeof(v));
       return *this;
     }
+    // getsockopt(SO_PEERCRED): the peer's pid (uid and gid 0).
+    Step& PeerPid(int pid);
     // fstat: the st_mode to report.
     Step& Mode(unsigned mode) { mode_ = mode; return *this; }
     // waitpid: the status it reports (default: exited with 0).
