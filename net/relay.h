@@ -39,11 +39,12 @@ struct RelayStats {
 //
 // Pipes: a direction that moves bulk (a call fills a whole 64 KiB pipe)
 // grows its pipe, ssh's or ours, to 256 KiB once, which is what throughput
-// needs; interactive sessions never do. It grows only if the kernel lets a
-// probe pipe grow to 1 MiB first, that is, only while the user's pipe budget
-// (/proc/sys/fs/pipe-user-pages-soft) has room to spare: relays never make
-// the user's new pipes shrink to 8 KiB, as growing every pipe to 1 MiB did
-// after some 30 relays.
+// needs; interactive sessions never do. It grows only while a quarter of
+// the user's pipe budget (/proc/sys/fs/pipe-user-pages-soft, past which
+// every new pipe of the user gets 8 KiB) is free, which the kernel tells by
+// letting probe pipes of that size grow to 1 MiB: growth alone never takes
+// the user past three quarters of it (growing every pipe to 1 MiB at start
+// used it all up after some 30 relays).
 //
 // Puts `sock` in non-blocking mode; leaves `in` and `out` as they are (they
 // may be shared with the caller). SIGPIPE must be ignored. Returns an error
