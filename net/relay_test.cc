@@ -336,11 +336,14 @@ TEST_F(RelayFileTest, StdinFromAFile) {
 // The user's pipe budget (/proc/sys/fs/pipe-user-pages-soft): once a user's
 // pipes pass it, every new pipe of that user gets 8 KiB instead of 64 KiB.
 // Relays of an unprivileged user must never push it there. Runs as root, in
-// a child that becomes nobody (root is exempt from the limit).
+// a child that becomes a user of its own (root is exempt from the limit; a
+// shared user such as nobody would share its budget with whatever else runs
+// as nobody, this test's other runs included).
 
 constexpr int kBulkRelays = 100;         // 1 MiB pipes used the budget up at ~32
 constexpr int kInteractiveRelays = 100;  // and ssh's own pipes count too
-constexpr uid_t kNobody = 65534;
+// An unprivileged uid that nothing else on the machine uses.
+uid_t UserOfOurOwn() { return 3000000000u + static_cast<uid_t>(getpid()); }
 
 struct RelayUnderTest {
   int in[2], out[2], sock[2];
@@ -380,8 +383,8 @@ std::string EchoThrough(RelayUnderTest& r, size_t bytes) {
   return got == sent ? "" : absl::StrCat("echo of ", bytes, " bytes: ", off, " came back");
 }
 
-// In the child, as nobody. Returns what went wrong, or "" if nothing did.
-std::string ManyRelaysAsNobody(std::string* summary) {
+// In the child, as UserOfOurOwn(). Returns what went wrong, or "" if nothing did.
+std::string ManyRelaysAsAUser(std::string* summary) {
   PosixSyscalls sys;
   std::vector<std::unique_ptr<RelayUnderTest>> relays;
   int grown = 0;
@@ -418,7 +421,7 @@ std::string ManyRelaysAsNobody(std::string* summary) {
 }
 
 TEST(RelayPipeBudgetTest, ManyRelaysOfOneUserLeaveItsNewPipesAlone) {
-  if (geteuid() != 0) GTEST_SKIP() << "needs root to become nobody";
+  if (geteuid() != 0) GTEST_SKIP() << "needs root to become another user";
   int report[2];
   ASSERT_EQ(pipe2(report, O_CLOEXEC), 0);
   pid_t pid = fork();
@@ -427,13 +430,14 @@ TEST(RelayPipeBudgetTest, ManyRelaysOfOneUserLeaveItsNewPipesAlone) {
     alarm(40);  // never hang: SIGALRM kills the child, the parent sees it
     close(report[0]);
     rlimit files = {4096, 4096};
+    const uid_t user = UserOfOurOwn();
     std::string why;
     if (setrlimit(RLIMIT_NOFILE, &files) != 0 || setgroups(0, nullptr) != 0 ||
-        setgid(kNobody) != 0 || setuid(kNobody) != 0) {
-      why = absl::StrCat("becoming nobody: ", strerror(errno));
+        setgid(user) != 0 || setuid(user) != 0) {
+      why = absl::StrCat("becoming uid ", user, ": ", strerror(errno));
     } else {
       std::string summary;
-      why = ManyRelaysAsNobody(&summary);
+      why = ManyRelaysAsAUser(&summary);
       if (why.empty()) why = "ok: " + summary;
     }
     (void)!write(report[1], why.data(), why.size());
