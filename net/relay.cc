@@ -176,6 +176,7 @@ bool HasRoom(Syscalls& sys) {
 void GrowIfBulk(Syscalls& sys, Direction& d, ssize_t moved) {
   if (d.grow_fd < 0 || moved < kDefaultPipeBytes) return;
   const int fd = std::exchange(d.grow_fd, -1);
+  if (moved > kDefaultPipeBytes) return;  // the caller grew it: leave it be
   if (HasRoom(sys) && sys.Fcntl(fd, F_SETPIPE_SZ, kGrownBytes).ok()) d.grown_to = kGrownBytes;
 }
 

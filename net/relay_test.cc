@@ -459,11 +459,13 @@ TEST(RelayPipeBudgetTest, ManyRelaysOfOneUserLeaveItsNewPipesAlone) {
 // splice(3 -> 1) finds the socket empty: wait for it to be readable.
 void ExpectDownIdle(FakeSyscalls& sys) { sys.Expect("splice").OnFd(3).Fails(EAGAIN); }
 
-TEST(RelayFakeTest, InteractiveSessionsLeavePipesAlone) {
+TEST(RelayFakeTest, InteractiveSessionsAndGrownPipesAreLeftAlone) {
   FakeSyscalls sys;
   sys.Adopt(1);
   ExpectRelaySetup(sys, 3);
   sys.Expect("splice").OnFd(0).Returns(65535);  // not a full pipe: no probe
+  sys.Expect("splice").OnFd(0).Returns(131072);  // a pipe the caller grew: leave it
+  sys.Expect("splice").OnFd(0).Returns(65536);  // and never look again
   sys.Expect("splice").OnFd(0).Returns(0);
   sys.Expect("splice").OnFd(3).Returns(100);
   sys.Expect("splice").OnFd(3).Returns(0);
