@@ -332,13 +332,15 @@ every session, on {os.cpu_count()} cores), not the proxy's.
   per-function sections here). glibc's static start-up executes CPUID for
   cache sizes (`handle_amd`, `init_cpu_features`), each a VM exit: the
   largest user-space item in a profile of the proxy's start-up, but the
-  floor pays it too. What closes the gap, measured but not adopted (it needs
-  lld, a new build dependency, and a list to keep current): linking with
-  `-fuse-ld=lld -Wl,--symbol-ordering-file=` listing the 287 functions a
-  hand-over runs (from `valgrind --tool=callgrind --demangle=no`; libstdc++'s
-  archive has per-function sections) packs them together: 33 page faults
-  instead of 49, peak RSS 1016 KiB instead of 1776, and 1.05x the floor
-  where the same build without the list was 1.11x (600 interleaved runs).
+  floor pays it too. What closes most of the gap, and is now in the build:
+  linking with lld and `--symbol-ordering-file=cli/startup_order.txt`, the
+  287 functions a hand-over runs (`bench/startup_order.sh`, from valgrind's
+  callgrind; libstdc++'s archive has per-function sections), packs them
+  together: 33-34 page faults instead of 49, peak RSS 952-1016 KiB instead
+  of 1776-1832, and 1.05-1.07x the floor where the same code linked without
+  the list was 1.11-1.20x (interleaved runs of 500-600 hand-overs on this
+  machine, 2026-11-25). The rest is the locale set-up itself, which only an
+  Abseil whose Status does not include `<iostream>` would remove.
 - **Relay throughput** (target 60% of direct, as root and as {user_name}):
   upload {float(me["up_vs_direct"]):.0%} and download {float(me["down_vs_direct"]):.0%} in this run;
   as {user_name} {float(as_user["up_vs_direct"]):.0%} and {float(as_user["down_vs_direct"]):.0%}. The caller writes into its pipe
