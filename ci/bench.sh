@@ -277,6 +277,8 @@ started as {user_name} (`setpriv`), whose pipes count against
 pipe to 256 KiB once, and only while a quarter of that budget is free
 (`net/relay.h`); `//net:relay_test` checks that 100 bulk and 100 interactive
 relays of one unprivileged user leave that user's new pipes at 64 KiB.
+The {user_name} row's peak RSS is `setpriv`'s (dynamically linked), which
+runs first in the same process.
 
 {table(ru_h, ru)}
 
@@ -315,8 +317,8 @@ every session, on {os.cpu_count()} cores), not the proxy's.
 - **Hand-over latency** (target 1.1x the floor): {ratio:.2f}x in this run.
   Both binaries are static and make the same 5 system calls after exec; the
   difference is start-up, measured on this machine (2026-11-25, `perf stat`,
-  `perf record -e page-faults -d`): the proxy takes 48-49 page faults, the
-  floor 23-24. About 25 are text pages, spread over 2.3 MB: glibc's start-up,
+  `perf record -e page-faults -d`): linked in the usual order the proxy
+  took 48-49 page faults, the floor 23-24. About 25 are text pages, spread over 2.3 MB: glibc's start-up,
   libstdc++'s locale set-up (`std::ios_base::Init`, `ctype`,
   `__timepunct<char>` and `<wchar_t>`, `has_facet`), which Abseil 20220623
   pulls in (`absl/status/status.h` includes `absl/strings/cord.h`, which
