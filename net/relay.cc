@@ -293,8 +293,9 @@ absl::Status Step(Syscalls& sys, Direction& d) {
   return absl::OkStatus();
 }
 
-// Sleeps until a waiting direction can move again.
-absl::Status Wait(Syscalls& sys, Direction& up, Direction& down) {
+// Sleeps until a waiting direction can move again, or with timeout_ms 0
+// only looks.
+absl::Status Wait(Syscalls& sys, Direction& up, Direction& down, int timeout_ms) {
   pollfd fds[2];
   Direction* owners[2];
   nfds_t n = 0;
@@ -304,7 +305,7 @@ absl::Status Wait(Syscalls& sys, Direction& up, Direction& down) {
     owners[n++] = d;
   }
   if (n == 0) return absl::OkStatus();
-  SyscallResult<int> r = sys.Poll(fds, n, -1);
+  SyscallResult<int> r = sys.Poll(fds, n, timeout_ms);
   if (!r.ok() && r.error == EINTR) return absl::OkStatus();
   if (!r.ok()) return absl::ErrnoToStatus(r.error, "relay: poll");
   for (nfds_t i = 0; i < n; ++i) {
@@ -333,8 +334,11 @@ absl::Status Run(Syscalls& sys, Direction& up, Direction& down, int sock) {
       told_guest = true;
       if (absl::Status s = HalfClose(sys, sock); !s.ok()) return s;
     }
-    if (down.done || up.runnable || down.runnable) continue;
-    if (absl::Status s = Wait(sys, up, down); !s.ok()) return s;
+    if (down.done) break;
+    // A direction still runnable after its turn carries bulk: the other is
+    // only looked at, so that it is never starved, and nobody sleeps.
+    const int timeout_ms = up.runnable || down.runnable ? 0 : -1;
+    if (absl::Status s = Wait(sys, up, down, timeout_ms); !s.ok()) return s;
   }
   return absl::OkStatus();
 }

@@ -635,6 +635,28 @@ TEST(RelayFakeTest, DirectSpliceWaitsForTheSideThatIsStuck) {
   EXPECT_TRUE(stats.spliced);
 }
 
+TEST(RelayFakeTest, BulkOneWayNeverStarvesTheOther) {
+  FakeSyscalls sys;
+  sys.Adopt(1);
+  ExpectRelaySetup(sys, 3);
+  // ssh keeps the pipe full: after its turn, upload is still runnable...
+  for (int i = 0; i < 16; ++i) sys.Expect("splice").OnFd(0);
+  sys.Expect("splice").OnFd(3).Fails(EAGAIN);
+  // ...so the socket is looked at without sleeping, and gets its turn.
+  sys.Expect("poll").OnFd(3).Revents(POLLIN);
+  sys.Expect("splice").OnFd(0).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(5);
+  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("shutdown").OnFd(3);
+  sys.Expect("close").OnFd(1);
+  RelayStats stats;
+  ASSERT_TRUE(Relay(sys, 0, 1, 3, &stats).ok());
+  EXPECT_THAT(sys.log(), Contains("poll([3 in], 0)"));
+  EXPECT_EQ(stats.to_socket, 16u << 20);
+  EXPECT_EQ(stats.from_socket, 5u);
+  EXPECT_EQ(stats.grown_to, 0);  // 1 MiB at once: the caller's pipe is big already
+}
+
 TEST(RelayFakeTest, PipeFallbackWriteSideRefusedKeepsTheBytes) {
   // stdout is an O_APPEND file: splice into it fails even from our pipe,
   // after the bytes are in the pipe. They are read back and written.
