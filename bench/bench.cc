@@ -11,6 +11,14 @@
 //     fd-passers and through the child's stdout for relays (socat, nc),
 //     which cannot pass a descriptor.
 //
+//   bench rtt ROUNDS WARMUP unix|tcp SOCKET_DIR PROGRAM...
+//     Interactive latency: one session per program, and "direct" (the
+//     harness on the socket itself), all open at once; round by round, each
+//     sends one byte into its session and waits for it to come back from an
+//     echo server on an AF_UNIX socket (SOCKET_DIR/rtt.sock) or on
+//     127.0.0.1 (tcp: {} stands for the port). Programs get pipes, as ssh
+//     without ProxyUseFdpass gives them.
+//
 //   bench relay BYTES REPS SOCKET_DIR PROGRAM...
 //     BYTES through each relay, REPS times (medians reported), up (a pipe into its stdin, an AF_UNIX sink
 //     behind it) and down (an AF_UNIX source, its stdout into a pipe),
@@ -22,12 +30,15 @@
 // Output: tab-separated rows on stdout. Peak RSS comes from wait4's rusage,
 // taken by bench/rss (see there why).
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <spawn.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -93,6 +104,35 @@ int Listen(const std::string& path) {
   if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
       listen(s, 256) != 0) {
     Die("listen");
+  }
+  // Relays measured as an unprivileged user (setpriv) connect too.
+  if (chmod(path.c_str(), 0777) != 0) Die("chmod");
+  return s;
+}
+
+// A TCP listener on 127.0.0.1; `*port` gets its port.
+int ListenTcp(int* port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  if (s < 0 || bind(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0 ||
+      listen(s, 256) != 0 || getsockname(s, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    Die("listen tcp");
+  }
+  *port = ntohs(addr.sin_port);
+  return s;
+}
+
+int ConnectTcp(int port) {
+  int s = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = htons(static_cast<uint16_t>(port));
+  if (s < 0 || connect(s, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) != 0) {
+    Die("connect tcp");
   }
   return s;
 }
@@ -265,6 +305,91 @@ int Latency(int runs, int warmup, const std::string& dir,
   return 0;
 }
 
+// Echoes every byte on `fd` until EOF, then closes it.
+void Echo(int fd) {
+  char buf[4096];
+  for (;;) {
+    ssize_t n = read(fd, buf, sizeof(buf));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0 || write(fd, buf, static_cast<size_t>(n)) != n) break;
+  }
+  close(fd);
+}
+
+// One byte out on `out`, back on `in`; microseconds.
+double RoundTrip(int out, int in) {
+  const char c = 'k';
+  const auto t0 = Clock::now();
+  if (write(out, &c, 1) != 1) Die("round trip: write");
+  ReadOne(in);
+  return std::chrono::duration<double, std::micro>(Clock::now() - t0).count();
+}
+
+struct Session {
+  int to = -1, from = -1;  // the session's ends: where a byte goes, where it comes back
+  pid_t pid = -1;          // -1 for direct
+};
+
+int Rtt(int rounds, int warmup, const std::string& transport, const std::string& dir,
+        const std::vector<std::string>& specs) {
+  const bool tcp = transport == "tcp";
+  int port = 0;
+  const std::string path = dir + "/rtt.sock";
+  int listener = tcp ? ListenTcp(&port) : Listen(path);
+  std::vector<Program> programs;
+  for (const std::string& s : specs) programs.push_back(ParseProgram(s, tcp ? std::to_string(port) : path));
+  const size_t n = programs.size() + 1;
+  std::vector<std::thread> echoes;
+  std::vector<Session> sessions(n);
+  for (size_t i = 0; i < n; ++i) {
+    if (i == 0) {
+      sessions[0].to = sessions[0].from = tcp ? ConnectTcp(port) : ConnectTo(path);
+    } else {
+      int in[2], out[2];
+      if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) Die("pipe2");
+      sessions[i].pid = Spawn(programs[i - 1], in[0], out[1]);
+      close(in[0]);
+      close(out[1]);
+      sessions[i].to = in[1];
+      sessions[i].from = out[0];
+    }
+    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0) Die("accept");
+    echoes.emplace_back(Echo, c);
+  }
+  std::vector<std::vector<double>> us(n);
+  for (int r = 0; r < warmup + rounds; ++r) {
+    for (size_t i = 0; i < n; ++i) {
+      const double t = RoundTrip(sessions[i].to, sessions[i].from);
+      if (r >= warmup) us[i].push_back(t);
+    }
+  }
+  for (size_t i = 0; i < n; ++i) {
+    // EOF in: the relay passes it on, the echo server closes, the relay ends.
+    if (i == 0) {
+      shutdown(sessions[0].to, SHUT_WR);
+    } else {
+      close(sessions[i].to);
+    }
+    char b;
+    while (read(sessions[i].from, &b, 1) > 0) {
+    }
+    close(sessions[i].from);
+    if (sessions[i].pid > 0) Reap(sessions[i].pid, programs[i - 1].name);
+  }
+  for (std::thread& t : echoes) t.join();
+  close(listener);
+  std::printf("program\tmedian_us\tp10_us\tp90_us\tratio_to_direct\n");
+  for (size_t i = 0; i < n; ++i) {
+    std::vector<double> ratios;  // round by round: noise hits both alike
+    for (size_t k = 0; k < us[i].size(); ++k) ratios.push_back(us[i][k] / us[0][k]);
+    std::printf("%s\t%.1f\t%.1f\t%.1f\t%.3f\n", i == 0 ? "direct" : programs[i - 1].name.c_str(),
+                Percentile(us[i], 0.5), Percentile(us[i], 0.1), Percentile(us[i], 0.9),
+                Percentile(ratios, 0.5));
+  }
+  return 0;
+}
+
 constexpr size_t kBlock = 1 << 20;
 
 // Writes `bytes` from a block of noise to `fd`.
@@ -429,12 +554,17 @@ int main(int argc, char** argv) {
     return Latency(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3],
                    std::vector<std::string>(args.begin() + 4, args.end()));
   }
+  if (args.size() >= 6 && args[0] == "rtt" && (args[3] == "unix" || args[3] == "tcp")) {
+    return Rtt(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3], args[4],
+               std::vector<std::string>(args.begin() + 5, args.end()));
+  }
   if (args.size() >= 5 && args[0] == "relay") {
     return Relay(std::strtoull(args[1].c_str(), nullptr, 10), std::atoi(args[2].c_str()),
                  args[3], std::vector<std::string>(args.begin() + 4, args.end()));
   }
   std::fprintf(stderr,
                "usage: bench latency RUNS WARMUP DIR PROGRAM...\n"
+               "       bench rtt ROUNDS WARMUP unix|tcp DIR PROGRAM...\n"
                "       bench relay BYTES REPS DIR PROGRAM...\n");
   return 2;
 }

@@ -9,6 +9,9 @@ packages=(
   bazel-bootstrap bazel-rules-java bazel-platforms
   # Compiler with sanitizers and libFuzzer (-fsanitize=fuzzer needs the rt).
   clang-14 libclang-rt-14-dev pkg-config
+  # lld: the release binary's start-up functions are linked in one place
+  # (cli/startup_order.txt).
+  lld-14
   # Libraries, static archives included.
   libabsl-dev libre2-dev libgtest-dev libgmock-dev nlohmann-json3-dev
   # qemu/NAME's helper links libvirt and libxml2 dynamically (libvirt-dev

@@ -19,6 +19,7 @@ struct RelayStats {
   uint64_t to_socket = 0;    // bytes from `in` to the socket
   uint64_t from_socket = 0;  // bytes from the socket to `out`
   bool spliced = true;       // false if a direction fell back to read/write
+  int grown_to = 0;          // bytes a pipe was grown to (bulk); 0 if none was
 };
 
 // Copies `in` -> `sock` and `sock` -> `out` until the session is over:
@@ -29,9 +30,26 @@ struct RelayStats {
 // Data moves with splice(2), never through user space: straight between
 // ssh's pipe and the socket, or through a kernel pipe of ours when neither
 // end is a pipe; where the kernel refuses splice for a descriptor (EINVAL: a
-// terminal, say) that direction falls back to read/write. Puts `sock` in non-blocking mode; leaves `in` and `out` as they
-// are (they may be shared with the caller). SIGPIPE must be ignored.
-// Returns an error only for failures that lose data, naming the direction.
+// terminal, an O_APPEND file) that direction falls back to read/write,
+// without losing what it already holds.
+//
+// Every write goes out at once: no byte waits for more to come (no
+// SPLICE_F_MORE, which corks TCP for 200 ms), so a keystroke's round trip
+// through a TCP or AF_UNIX relay is the socket's plus a process hop.
+//
+// Pipes: a direction that moves bulk (a call fills a whole 64 KiB pipe)
+// grows its pipe, ssh's or ours, to 256 KiB once, which is what throughput
+// needs; interactive sessions never do. It grows only while a quarter of
+// the user's pipe budget (/proc/sys/fs/pipe-user-pages-soft, past which
+// every new pipe of the user gets 8 KiB) is free, which the kernel tells by
+// letting probe pipes of that size grow to 1 MiB: growth alone never takes
+// the user past three quarters of it (growing every pipe to 1 MiB at start
+// used it all up after some 30 relays).
+//
+// Puts `sock` in non-blocking mode; leaves `in` and `out` as they are (they
+// may be shared with the caller). SIGPIPE must be ignored. Returns an error
+// only for failures that lose data, naming the direction, e.g.
+// "relay stdin to socket: splice: Input/output error".
 absl::Status Relay(Syscalls& sys, int in, int out, int sock,
                    RelayStats* stats = nullptr);
 
