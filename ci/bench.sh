@@ -353,8 +353,8 @@ every session, on {os.cpu_count()} cores), not the proxy's.
   that pipe to 256 KiB (at 64 KiB throughput is a fifth of direct, at
   256 KiB as high as at 1 MiB: 0.67/0.91 against 0.61/0.76 in one run), so
   100 relays of one user no longer exhaust its pipe budget as 1 MiB pipes
-  did after 32. (systemd-ssh-proxy cannot relay at all; socat and nc move
-  4-8x less.)
+  did after 32. (systemd-ssh-proxy cannot relay at all; for socat and nc
+  see the table above.)
 - **Round trips** (targets: TCP no slower than socat, AF_UNIX 1.1x direct):
   TCP {tcp_rt:.1f} us against socat's {tcp_socat:.1f} us; before this change
   SPLICE_F_MORE corked every small write until TCP's 200 ms timer (211,879 us
