@@ -187,11 +187,24 @@ e2e_case bad_values_logged_and_skipped case_bad_values_logged
 e2e_case no_failed_units_default_boot case_no_failed_units_b_full
 guest_poweroff b_full
 
-# --- Debian 12 with ours: systemd.ssh_auto=no + addresses, and our key
-# import where systemd's provision.conf does not import the key (as on
-# systemd 249). ---
-strip_key_import() { sed -i '/ssh.authorized_keys.root/d' "$1/usr/lib/tmpfiles.d/provision.conf"; }
-PREPARE=strip_key_import boot_case b_noauto "$BOOKWORM" ours "${NOAUTO_ARGS[@]}"
+# --- Debian 12 with ours: systemd.ssh_auto=no + addresses, our key import
+# where systemd's provision.conf does not import the key (as on systemd 249),
+# and the system's own sshd@.service reused. ---
+# As on systemd 249 (Ubuntu 22.04), and with an sshd@.service of the
+# system's own (as RHEL and Fedora ship), which the generator must reuse.
+prepare_noauto() {
+  sed -i '/ssh.authorized_keys.root/d' "$1/usr/lib/tmpfiles.d/provision.conf"
+  cat >"$1/etc/systemd/system/sshd@.service" <<'UNIT'
+[Unit]
+Description=The system's own per-connection sshd (as RHEL ships it)
+[Service]
+ExecStart=-/usr/sbin/sshd -i
+StandardInput=socket
+RuntimeDirectory=sshd
+RuntimeDirectoryPreserve=yes
+UNIT
+}
+PREPARE=prepare_noauto boot_case b_noauto "$BOOKWORM" ours "${NOAUTO_ARGS[@]}"
 case_noauto_exactly_those() {
   expect_same_added b_noauto b_base t_noauto t_base
   expect_eq "added" $'tcp 127.0.0.1:2222\nunix /run/only.sock' "$(added b_noauto b_base)"
@@ -204,8 +217,16 @@ case_noauto_login() {
     "$(guest_run b_noauto systemctl show -P Result ssh-socket-proxy-root-key.service)"
   expect_eq "authorized_keys" "$KEY" "$(guest_run b_noauto cat /root/.ssh/authorized_keys)"
   expect_eq "authorized_keys mode" "600 root" "$(guest_run b_noauto stat -c '%a %U' /root/.ssh/authorized_keys)"
+  expect_eq "template" /etc/systemd/system/sshd@.service \
+    "$(guest_run b_noauto readlink /run/systemd/generator/ssh-socket-proxy-extra@.service)"
   out=$(ssh_in b_noauto unix/run/only.sock echo only 2>&1) || { echo "$out"; return 1; }
   expect_eq "systemd.ssh_listen socket" only "$out"
+  # The login's own unit, asked from inside it. systemd names the instance
+  # after the alias's target (sshd@N-PID-UID.service), as for systemd 257's
+  # generator, which links its sshd-*@.service names the same way.
+  out=$(ssh_in b_noauto unix/run/only.sock 'systemctl status --no-pager $$ | head -1' 2>&1)
+  expect_contains "served by the system's sshd@.service" \
+    "The system's own per-connection sshd" "$out"
 }
 case_no_failed_units_b_noauto() { no_failed_units b_noauto; }
 e2e_case noauto_listens_exactly_there case_noauto_exactly_those
