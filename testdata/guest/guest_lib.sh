@@ -49,11 +49,16 @@
 # guest_leader NAME, guest_console NAME
 #   The host PID of the guest's PID 1; the file with nspawn's output.
 # guest_poweroff NAME
-#   (All functions are safe under set -e.) SIGTERM to nspawn (an orderly poweroff), up to GUEST_STOP_TIMEOUT (20 s),
+#   SIGTERM to nspawn (an orderly poweroff), up to GUEST_STOP_TIMEOUT (20 s),
 #   then SIGKILL to the guest's PID 1 and to nspawn. Removes ROOT if it came
 #   from guest_unpack. Safe to call twice.
 # guest_cleanup_all
 #   guest_poweroff for every guest, then removes every unpacked root.
+#
+# Every function is safe under set -e and in the subshells of e2e_case
+# (state lives in this shell; a subshell's guest_poweroff stops the guest,
+# the EXIT trap removes its root). INT, TERM, HUP and PIPE (Bazel's timeout)
+# also run the cleanup.
 #
 # Sanitizer stages skip guest tests: Bazel targets that boot guests carry
 # tags = ["guest", "local", "exclusive"] and ci/test.sh filters
