@@ -4,10 +4,10 @@
 // rule (virtualization detection, where the kernel command line and system
 // credentials are), it is followed; the sources are named beside each rule.
 
-
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_split.h"
