@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Installs (or removes) ssh-socket-proxy, its man page and its ssh config.
+# Installs (or removes) ssh-socket-proxy, its man page and its ssh config,
+# and the guest-side systemd generator with its man page.
 #
 #   bazel run //:install -- [--prefix=/usr/local] [--sysconfdir=/etc]
 #                           [--destdir=DIR] [--uninstall]
@@ -8,7 +9,10 @@
 # PREFIX/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt,
 # PREFIX/share/man/man1/ssh-socket-proxy.1,
 # SYSCONFDIR/ssh/ssh_config.d/20-ssh-socket-proxy.conf (whose ProxyCommand
-# names PREFIX/bin/ssh-socket-proxy). --destdir stages everything under DIR,
+# names PREFIX/bin/ssh-socket-proxy),
+# PREFIX/lib/systemd/system-generators/ssh-socket-proxy-generator and
+# PREFIX/share/man/man8/ssh-socket-proxy-generator.8 (systemd runs generators
+# from /usr/lib and /usr/local/lib). --destdir stages everything under DIR,
 # for packagers; the paths inside the files stay PREFIX's.
 set -euo pipefail
 
@@ -22,7 +26,7 @@ for arg in "$@"; do
     --sysconfdir=*) sysconfdir=${arg#*=} ;;
     --destdir=*) destdir=${arg#*=} ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -45,24 +49,37 @@ runfile() {
   exit 1
 }
 
-bin="$destdir$prefix/bin/ssh-socket-proxy"
-libvirt_helper="$destdir$prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
-man="$destdir$prefix/share/man/man1/ssh-socket-proxy.1"
+# What goes where: runfile, mode, installed path (under DESTDIR).
+files=(
+  "cli/ssh-socket-proxy 0755 $prefix/bin/ssh-socket-proxy"
+  "cli/ssh-socket-proxy-libvirt 0755 $prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
+  "cli/ssh-socket-proxy.1 0644 $prefix/share/man/man1/ssh-socket-proxy.1"
+  "generator/ssh-socket-proxy-generator 0755 $prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
+  "generator/ssh-socket-proxy-generator.8 0644 $prefix/share/man/man8/ssh-socket-proxy-generator.8"
+)
 conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
 
+installed=()
+for entry in "${files[@]}"; do
+  read -r _ _ path <<<"$entry"
+  installed+=("$destdir$path")
+done
+installed+=("$conf")
+
 if [ "$uninstall" -eq 1 ]; then
-  rm -f -- "$bin" "$libvirt_helper" "$man" "$conf"
-  rmdir -- "$(dirname "$libvirt_helper")" 2>/dev/null || true
-  echo "removed $bin $libvirt_helper $man $conf" >&2
+  rm -f -- "${installed[@]}"
+  rmdir -- "$destdir$prefix/libexec/ssh-socket-proxy" 2>/dev/null || true
+  echo "removed ${installed[*]}" >&2
   exit 0
 fi
 
-install -D -m 0755 "$(runfile cli/ssh-socket-proxy)" "$bin"
-install -D -m 0755 "$(runfile cli/ssh-socket-proxy-libvirt)" "$libvirt_helper"
-install -D -m 0644 "$(runfile cli/ssh-socket-proxy.1)" "$man"
+for entry in "${files[@]}"; do
+  read -r source mode path <<<"$entry"
+  install -D -m "$mode" "$(runfile "$source")" "$destdir$path"
+done
 mkdir -p "$(dirname "$conf")"
 sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
   "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
 chmod 0644 "$conf.tmp"
 mv "$conf.tmp" "$conf"
-echo "installed $bin $libvirt_helper $man $conf" >&2
+echo "installed ${installed[*]}" >&2
