@@ -221,6 +221,21 @@ case_unknown_machine() {
   expect_eq "stderr with XDG_RUNTIME_DIR" "$msg" "$ERR"
 }
 
+case_unknown_machine_under_wait() {
+  # --wait covers the lookup: a machine that never registers is asked for
+  # until the deadline, and then reported in one line that says so.
+  local start end
+  start=$(date +%s%N)
+  g "$GPROXY" --wait=2s machine/ghost 22
+  end=$(date +%s%N)
+  expect_eq "exit" 1 "$RC"
+  expect_contains "stderr" "ssh-socket-proxy: machine ghost is not known to systemd-machined (asked the system scope" "$ERR"
+  expect_contains "stderr" "--wait" "$ERR"
+  expect_eq "lines" 1 "$(printf '%s\n' "$ERR" | wc -l)"
+  local ms=$(((end - start) / 1000000))
+  [ "$ms" -ge 2000 ] && [ "$ms" -lt 10000 ] || { echo "ended after $ms ms, want 2-10 s"; return 1; }
+}
+
 case_unregistered_machine_is_gone() {
   # Stopping the leader's unit ends the machine; the proxy must not act on a
   # record machined no longer has.
@@ -244,6 +259,7 @@ e2e_case name_case_kept_from_percent_n case_case_kept_from_percent_n
 e2e_case container_export_socket case_container
 e2e_case late_registration_waits case_late_registration_waits
 e2e_case unknown_machine case_unknown_machine
+e2e_case unknown_machine_under_wait case_unknown_machine_under_wait
 e2e_case unregistered_machine_is_gone case_unregistered_machine_is_gone
 guest_poweroff m
 e2e_finish e2e_machined_guest
