@@ -10,9 +10,10 @@
 # One boot. The guest has its own loopback (--private-network), so a "vm"
 # registered with sshAddress 127.0.0.1 is the guest itself over TCP, and a
 # container is a real systemd-nspawn container inside the guest, which nspawn
-# registers itself and whose sshd it exports. Register() wants a leader process that lives in a unit:
-# each registration starts `systemd-run --unit=ssp-leader-NAME sleep 900`,
-# and stopping that unit unregisters the machine. Everything, guest included,
+# registers itself and whose sshd it exports. Register() wants a leader
+# process that lives in a unit: each registration starts
+# `systemd-run --unit=ssp-leader-NAME sleep 900`, and stopping that unit
+# unregisters the machine. Everything, guest included,
 # runs under the vsock guard; no machine is ever registered with a vSockCid.
 source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
 source "$(e2e_runfile testdata/guest/guest_lib.sh)"
