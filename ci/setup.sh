@@ -18,6 +18,8 @@ packages=(
   python3 groff-base ca-certificates git
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
   gnuplot-nox util-linux bc
+  # The Debian package (ci/package.sh) and its checks.
+  debhelper dpkg-dev lintian
 )
 
 if [ "$(id -u)" -ne 0 ]; then
