@@ -16,6 +16,9 @@ packages=(
   # Test helpers (fake multiplexer and machined), the man page check, and
   # CI bookkeeping.
   python3 groff-base ca-certificates git
+  # Booted Debian guests for the guest end-to-end tests (testdata/guest):
+  # rootfs from Debian's archive, systemd-nspawn, nsenter (util-linux).
+  mmdebstrap debian-archive-keyring systemd-container
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
   gnuplot-nox util-linux bc
   # The Debian package (ci/package.sh) and its checks.
