@@ -1,12 +1,16 @@
 #!/usr/bin/env bash
-# Installs (or removes) ssh-socket-proxy, its man page and its ssh config.
+# Installs (or removes) ssh-socket-proxy, its man page and its ssh config,
+# and the guest-side systemd generator with its man page.
 #
 #   bazel run //:install -- [--prefix=/usr/local] [--sysconfdir=/etc]
 #                           [--destdir=DIR] [--uninstall]
 #
 # Files: PREFIX/bin/ssh-socket-proxy, PREFIX/share/man/man1/ssh-socket-proxy.1,
 # SYSCONFDIR/ssh/ssh_config.d/20-ssh-socket-proxy.conf (whose ProxyCommand
-# names PREFIX/bin/ssh-socket-proxy). --destdir stages everything under DIR,
+# names PREFIX/bin/ssh-socket-proxy),
+# PREFIX/lib/systemd/system-generators/ssh-socket-proxy-generator and
+# PREFIX/share/man/man8/ssh-socket-proxy-generator.8 (systemd runs generators
+# from /usr/lib and /usr/local/lib). --destdir stages everything under DIR,
 # for packagers; the paths inside the files stay PREFIX's.
 set -euo pipefail
 
@@ -46,18 +50,22 @@ runfile() {
 bin="$destdir$prefix/bin/ssh-socket-proxy"
 man="$destdir$prefix/share/man/man1/ssh-socket-proxy.1"
 conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
+generator="$destdir$prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
+generator_man="$destdir$prefix/share/man/man8/ssh-socket-proxy-generator.8"
 
 if [ "$uninstall" -eq 1 ]; then
-  rm -f -- "$bin" "$man" "$conf"
-  echo "removed $bin $man $conf" >&2
+  rm -f -- "$bin" "$man" "$conf" "$generator" "$generator_man"
+  echo "removed $bin $man $conf $generator $generator_man" >&2
   exit 0
 fi
 
 install -D -m 0755 "$(runfile cli/ssh-socket-proxy)" "$bin"
 install -D -m 0644 "$(runfile cli/ssh-socket-proxy.1)" "$man"
+install -D -m 0755 "$(runfile generator/ssh-socket-proxy-generator)" "$generator"
+install -D -m 0644 "$(runfile generator/ssh-socket-proxy-generator.8)" "$generator_man"
 mkdir -p "$(dirname "$conf")"
 sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
   "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
 chmod 0644 "$conf.tmp"
 mv "$conf.tmp" "$conf"
-echo "installed $bin $man $conf" >&2
+echo "installed $bin $man $conf $generator $generator_man" >&2

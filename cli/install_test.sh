@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# //:install stages the binary, man page and ssh config; --uninstall removes them.
+# //:install stages the binary, man pages, ssh config and the guest generator;
+# --uninstall removes them.
 set -euo pipefail
 install_sh="$TEST_SRCDIR/$TEST_WORKSPACE/cli/install.sh"
 dest=$(mktemp -d "${TEST_TMPDIR:-/tmp}/install.XXXXXX")
@@ -12,6 +13,15 @@ conf="$dest/etc/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
 [ -f "$conf" ] || fail "ssh config not installed"
 grep -q 'ProxyCommand /opt/ssp/bin/ssh-socket-proxy %h %p %n' "$conf" || fail "ProxyCommand not rewritten"
 grep -q '/usr/local/bin' "$conf" && fail "stale path left in config"
+gen="$dest/opt/ssp/lib/systemd/system-generators/ssh-socket-proxy-generator"
+[ -x "$gen" ] || fail "generator not installed"
+[ -f "$dest/opt/ssp/share/man/man8/ssh-socket-proxy-generator.8" ] || fail "generator man page not installed"
+# The installed generator runs as systemd runs it, into a scratch directory
+# (never into this machine's /run/systemd/generator).
+mkdir "$dest/gen-out"
+PATH=/usr/sbin:/usr/bin:/sbin:/bin "$gen" "$dest/gen-out" "$dest/gen-out" "$dest/gen-out" 2>/dev/null ||
+  fail "installed generator exited $?"
+[ -s "$dest/gen-out/ssh-socket-proxy-unix-local.socket" ] || fail "installed generator wrote no local socket"
 # The installed binary runs.
 "$dest/opt/ssp/bin/ssh-socket-proxy" --version 2>&1 | grep -q '^ssh-socket-proxy ' || fail "binary does not run"
 # ssh accepts the installed fragment.
@@ -22,5 +32,6 @@ grep -qi '^proxycommand /opt/ssp/bin/ssh-socket-proxy %h %p %n' "$dest/ssh-G" ||
 RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/opt/ssp --destdir="$dest" --uninstall
 [ -e "$dest/opt/ssp/bin/ssh-socket-proxy" ] && fail "binary left after uninstall"
 [ -e "$conf" ] && fail "config left after uninstall"
+[ -e "$gen" ] && fail "generator left after uninstall"
 if "$install_sh" --prefix=relative 2>/dev/null; then fail "relative prefix accepted"; fi
 echo "install: ok"
