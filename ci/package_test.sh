@@ -83,6 +83,8 @@ case_file_list() {
   # What the issue names, whatever //:install does.
   local f
   for f in /usr/bin/ssh-socket-proxy /usr/share/man/man1/ssh-socket-proxy.1.gz \
+    /usr/lib/systemd/system-generators/ssh-socket-proxy-generator \
+    /usr/share/man/man8/ssh-socket-proxy-generator.8.gz \
     /etc/ssh/ssh_config.d/20-ssh-socket-proxy.conf /usr/share/doc/ssh-socket-proxy/copyright \
     /usr/share/doc/ssh-socket-proxy/changelog.gz; do
     expect_contains "files in the .deb" "$f" "$got"
@@ -171,6 +173,11 @@ pkg_reboot() {
   guest_boot "$name" "$root" "$@"
 }
 
+# What ssh-socket-proxy-generator wrote (it names every unit ssh-socket-proxy-*).
+generated_units() {
+  guest_run g sh -c 'cd /run/systemd && ls -d generator*/ssh-socket-proxy-* generator*/*/ssh-socket-proxy-* 2>/dev/null' | sort
+}
+
 # Boots, installs and reboots a guest of SUITE at the top level (guests must
 # not be started from a case's subshell); the cases then inspect it. Sets
 # INSTALL_LOG, INSTALL_RC, BOOTED, REBOOTED, EXPORT.
@@ -190,6 +197,8 @@ setup_guest() {
   guest_boot g "$root" "${BOOT_ARGS[@]}" && BOOTED=1
   INSTALL_LOG=$(guest_run g dpkg -i "/root/${DEB##*/}" 2>&1)
   INSTALL_RC=$?
+  # The postinst's daemon-reload has run the generator already.
+  UNITS_AFTER_INSTALL=$(generated_units)
   pkg_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
   GUEST_TIMES+="$suite: $((SECONDS - t0)) s to build the root, boot, install and reboot; "
 }
@@ -227,23 +236,58 @@ case_dot_host_in_guest() {
   expect_contains "ssh .host" "via-$(guest_run g cat /etc/hostname)" "$out"
   # "Executing proxy dialer command: exec ..." (OpenSSH 9.2 and 10.0).
   expect_contains "ssh .host ran" "command: exec /usr/bin/ssh-socket-proxy .host 22 .host" "$out"
+  # Relay mode: ssh keeps the pipes, the proxy splices.
+  out=$(guest_run g timeout 30 ssh -o ProxyUseFdpass=no -o BatchMode=yes -o StrictHostKeyChecking=yes \
+    -o UserKnownHostsFile=/root/dot_host_known_hosts .host 'head -c 1000000 /dev/zero | sha256sum' 2>&1) || true
+  expect_eq "relayed 1 MB" "$(head -c 1000000 /dev/zero | sha256sum)" "$out"
+}
+
+# Debian 12 (systemd 252): the generator makes both sockets; its units are
+# there from the install on (the postinst's daemon-reload).
+case_generator_serves() {
+  local units l
+  units=$(generated_units)
+  expect_contains "after install" "generator/ssh-socket-proxy-" "$UNITS_AFTER_INSTALL"
+  expect_contains "after reboot" "generator/ssh-socket-proxy-" "$units"
+  l=$(guest_listening g)
+  expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
+  expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
+}
+
+# Debian 13 (systemd 257): systemd-ssh-generator serves, ours writes nothing,
+# and the same sockets listen.
+case_generator_stands_down() {
+  local l
+  expect_eq "units after install" "" "$UNITS_AFTER_INSTALL"
+  expect_eq "units after reboot" "" "$(generated_units)"
+  expect_contains "systemd's own" "sshd-unix-local.socket" \
+    "$(guest_run g ls /run/systemd/generator /run/systemd/generator.early /run/systemd/generator.late 2>/dev/null)"
+  l=$(guest_listening g)
+  expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
+  expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
 }
 
 case_purge_leaves_nothing() {
   local files left="" f
   files=$(guest_run g dpkg -L ssh-socket-proxy)
   expect_contains "dpkg -L" /usr/bin/ssh-socket-proxy "$files"
-  guest_run g dpkg --purge ssh-socket-proxy >/dev/null
+  guest_run g dpkg --purge ssh-socket-proxy >/dev/null 2>&1
   expect_eq "status after purge" "" "$(guest_run g dpkg-query -W -f='${Status}' ssh-socket-proxy 2>/dev/null)"
-  # Whatever of it still exists is a directory another package owns.
+  # Whatever of it still exists is a directory that another package owns
+  # (/etc/ssh/ssh_config.d) or that holds other packages' files (dpkg -S
+  # cannot tell on Debian 12: systemd registers its generators under /lib,
+  # the same directory with merged /usr).
   for f in $files; do
     [ "$f" != /. ] || continue
-    if guest_run g test -e "$f" -o -L "$f"; then
-      guest_run g test -d "$f" && guest_run g dpkg -S "$f" >/dev/null 2>&1 || left+=" $f"
-    fi
+    guest_run g test -e "$f" -o -L "$f" || continue
+    guest_run g test -d "$f" -a ! -L "$f" || { left+=" $f"; continue; }
+    guest_run g dpkg -S "$f" >/dev/null 2>&1 && continue
+    [ -n "$(guest_run g ls -A "$f")" ] || left+=" $f"
   done
   expect_eq "left behind" "" "$left"
   expect_eq "dpkg's records" "" "$(guest_run g sh -c 'ls /var/lib/dpkg/info/ssh-socket-proxy.* 2>/dev/null')"
+  # The postrm's daemon-reload took the generator's units away.
+  expect_eq "generated units" "" "$(generated_units)"
 }
 
 for suite in bookworm trixie; do
@@ -252,6 +296,11 @@ for suite in bookworm trixie; do
   e2e_case "${suite}_boots_again_cleanly" case_boots_again_cleanly
   e2e_case "${suite}_host_to_guest_through_unix_export" case_host_to_guest
   e2e_case "${suite}_dot_host_in_guest" case_dot_host_in_guest
+  if [ "$suite" = bookworm ]; then
+    e2e_case "${suite}_generator_serves" case_generator_serves
+  else
+    e2e_case "${suite}_generator_stands_down" case_generator_stands_down
+  fi
   e2e_case "${suite}_purge_leaves_nothing" case_purge_leaves_nothing
   guest_poweroff g
 done
