@@ -121,7 +121,9 @@ case_control_fields() {
   # The static binary needs no library; misc:Depends adds nothing here.
   expect_eq Depends "" "$(field Depends)"
   expect_eq Recommends openssh-client "$(field Recommends)"
-  expect_eq Suggests "libvirt0, openssh-server" "$(field Suggests)"
+  # qemu/'s helper, when built, adds its shared libraries here.
+  expect_contains Suggests libvirt0 "$(field Suggests)"
+  expect_contains Suggests openssh-server "$(field Suggests)"
   # The package's version is the one the binary reports.
   version=$("$E2E/deb/usr/bin/ssh-socket-proxy" --version 2>&1)
   expect_eq "--version" "ssh-socket-proxy $(field Version)" "$version"
