@@ -6,7 +6,7 @@
 # and nothing else into OUTDIR; the .buildinfo and .changes files, which only
 # an upload needs, stay in a temporary directory. As root it first installs
 # the build dependencies (ci/setup.sh). Bazel reuses this checkout's output
-# base, so after ci/test.sh or ci/bench.sh the build only relinks nothing
+# base, so after ci/test.sh or ci/bench.sh the build compiles nothing
 # (see debian/rules).
 set -euo pipefail
 if [ $# -ne 1 ]; then
