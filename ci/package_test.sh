@@ -288,11 +288,25 @@ case_purge_leaves_nothing() {
   done
   expect_eq "left behind" "" "$left"
   expect_eq "dpkg's records" "" "$(guest_run g sh -c 'ls /var/lib/dpkg/info/ssh-socket-proxy.* 2>/dev/null')"
-  # The postrm's daemon-reload took the generator's units away.
+  # The postrm's daemon-reload took the generator's units away, and the
+  # prerm closed its sockets.
   expect_eq "generated units" "" "$(generated_units)"
+  expect_eq "units still loaded" "" \
+    "$(guest_run g systemctl list-units --all --plain --no-legend 'ssh-socket-proxy-*.socket')"
+  local l
+  l=$(guest_listening g)
+  if [ "$SUITE" = bookworm ]; then
+    [[ "$l" != *"unix /run/ssh-unix-local/socket"* ]] || { echo "  still listening: $l"; return 1; }
+    expect_eq "socket files" "" "$(guest_run g find /run/ssh-unix-local /run/host/unix-export -mindepth 1)"
+  else
+    # systemd's own sockets are not the package's: they stay.
+    expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
+    expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
+  fi
 }
 
-for suite in bookworm trixie; do
+for SUITE in bookworm trixie; do
+  suite=$SUITE
   setup_guest "$suite"
   e2e_case "${suite}_installs" case_installs
   e2e_case "${suite}_boots_again_cleanly" case_boots_again_cleanly
