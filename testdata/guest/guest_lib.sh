@@ -32,6 +32,8 @@
 #   the whole guest), plus NSPAWN-ARGs (--bind=, --set-credential=, ...);
 #   INIT-ARGs go to the guest's systemd, which reads them as its kernel
 #   command line. Waits (GUEST_BOOT_TIMEOUT, 90 s) for the boot to finish.
+#   GUEST_CONSOLE_MODE (pipe) is nspawn's --console=; "read-only" gives the
+#   guest a /dev/console, where its generators' log lines then show up.
 #   Returns 0 when the guest came up "running" or "degraded" (the state is in
 #   GUEST_STATE[NAME]; tests assert on `systemctl --failed` themselves), 1 on
 #   timeout or death, with the console in "$(guest_console NAME)".
@@ -160,10 +162,10 @@ guest_boot() {
   [ -n "$GUEST_NO_VSOCK" ] || { echo "guest_lib: call guest_init first" >&2; return 1; }
   GUEST_ROOT[$name]=$root
   GUEST_CONSOLE[$name]=$(mktemp "$GUEST_TMP/ssp-console.XXXXXX")
-  # setsid: nspawn must not take our terminal; --console=pipe gives a log.
+  # setsid: nspawn must not take our terminal; --console=${GUEST_CONSOLE_MODE:-pipe} gives a log.
   setsid "$GUEST_NO_VSOCK" systemd-nspawn --quiet -D "$root" --register=no \
-    --keep-unit --private-network --console=pipe \
-    --machine="ssp-$name-$$" "${nspawn_args[@]}" -b -- "${init_args[@]}" \
+    --keep-unit --private-network --console=${GUEST_CONSOLE_MODE:-pipe} \
+    --machine="ssp-${name//[^a-zA-Z0-9-]/-}-$$" "${nspawn_args[@]}" -b -- "${init_args[@]}" \
     </dev/null >"${GUEST_CONSOLE[$name]}" 2>&1 &
   GUEST_NSPAWN_PID[$name]=$!
   local deadline=$((SECONDS + GUEST_BOOT_TIMEOUT)) leader=""

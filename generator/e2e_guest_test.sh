@@ -1,0 +1,258 @@
+#!/usr/bin/env bash
+# The generator in real booted Debian guests (testdata/guest), driven with real
+# ssh through the proxy:
+#   - Debian 13 (systemd 257, its own ssh generator) without ours is the
+#     reference: what it listens on for the same boots;
+#   - Debian 12 (systemd 252) without ours listens on neither socket;
+#   - Debian 12 with ours (installed by //:install --destdir into the root)
+#     listens exactly where Debian 13 does, for the default boot with a bad
+#     and a good systemd.ssh_listen= and an ssh.listen credential, and for
+#     systemd.ssh_auto=no plus addresses; host -> guest over the export
+#     socket, `ssh .host` inside, root's key from the credential (by systemd
+#     252 itself, and by our import unit where provision.conf lacks it);
+#   - Debian 13 with ours installed: ours stands down, same sockets.
+# Sockets are compared as the guest's /proc/net shows them, beyond a
+# baseline boot of the same suite with no ssh generator at work.
+# Never on this machine: the generator is only installed into guest roots.
+source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
+source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+e2e_guard "$@"
+E2E_PASSED=0 E2E_FAILED=0 E2E_XML=""
+E2E=$(mktemp -d /tmp/ssp-gen.XXXXXX)
+chmod 0755 "$E2E"
+guest_init || exit 1
+# A /dev/console in the guest: where generators log in a container (there
+# is no kernel log), so the console shows their lines.
+GUEST_CONSOLE_MODE=read-only
+trap 'guest_cleanup_all; rm -rf "$E2E"' EXIT
+
+INSTALL=$(e2e_runfile cli/install.sh)
+PROXY="$E2E/ssh-socket-proxy"
+cp "$(e2e_runfile cli/ssh-socket-proxy)" "$PROXY"
+ssh-keygen -q -t ed25519 -N '' -C gen-e2e -f "$E2E/client_key"
+KEY=$(cat "$E2E/client_key.pub")
+sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" \
+  "$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$E2E/fragment.conf"
+cat >"$E2E/ssh_config" <<CONF
+Host *
+  User root
+  IdentityFile $E2E/client_key
+  IdentitiesOnly yes
+  UserKnownHostsFile $E2E/known_hosts
+  GlobalKnownHostsFile /dev/null
+  StrictHostKeyChecking yes
+  HostKeyAlias guest
+  BatchMode yes
+  LogLevel ERROR
+  ConnectTimeout 20
+
+Include $E2E/fragment.conf
+CONF
+
+BOOKWORM=$(guest_rootfs bookworm) || exit 1
+TRIXIE=$(guest_rootfs trixie) || exit 1
+
+# The same boots for both suites.
+LISTEN_CRED=$'# extra sockets\n/run/cred.sock\nnot-an-address\n127.0.0.1:2223\n'
+FULL_ARGS=(--set-credential=ssh.listen:"$LISTEN_CRED" --
+  systemd.ssh_listen=/run/x.sock systemd.ssh_listen=bad:addr)
+NOAUTO_ARGS=(-- systemd.ssh_auto=no systemd.ssh_listen=/run/only.sock
+  systemd.ssh_listen=127.0.0.1:2222)
+
+# boot NAME TARBALL ours|theirs [NSPAWN-ARG...] [-- INIT-ARG...]: a fresh
+# root; with "ours" the build installed into it as //:install stages it;
+# an export directory bound at /run/host/unix-export; root's key as the
+# credential; the guest's host key pinned as "guest". Saves the listening
+# sockets right after boot (before any login adds a user manager) in
+# $E2E/NAME.listening. PREPARE=FUNCTION runs FUNCTION ROOT before the boot.
+boot() {
+  local name=$1 tar=$2 mode=$3; shift 3
+  guest_unpack "$tar" || return 1
+  local root=$GUEST_DIR
+  if [ "$mode" = ours ]; then
+    RUNFILES_DIR="$TEST_SRCDIR" "$INSTALL" --prefix=/usr --destdir="$root" 2>/dev/null || return 1
+    # The client side for `ssh .host` inside: key and pinned host key.
+    install -m 0600 "$E2E/client_key" "$root/root/client_key"
+  fi
+  [ -z "${PREPARE:-}" ] || "$PREPARE" "$root"
+  echo "guest $(cut -d' ' -f1,2 "$root/etc/ssh/ssh_host_ed25519_key.pub")" >"$E2E/known_hosts"
+  cp "$E2E/known_hosts" "$root/root/known_hosts"
+  mkdir -p "$E2E/$name.export"
+  guest_boot "$name" "$root" --bind="$E2E/$name.export:/run/host/unix-export" \
+    --set-credential=ssh.authorized_keys.root:"$KEY" "$@" || return 1
+  guest_listening "$name" >"$E2E/$name.listening"
+}
+
+# boot_case NAME ...: boot(), recorded as a test case of its own (a guest
+# that does not come up fails here, and every case using it fails too).
+boot_case() {
+  local name=$1
+  if boot "$@" >"$E2E/boot.log" 2>&1 && [ -s "$E2E/$name.listening" ]; then
+    E2E_PASSED=$((E2E_PASSED + 1)); echo "PASS boot_$name"
+    E2E_XML+="<testcase name=\"boot_$name\"/>"
+  else
+    E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL boot_$name"; sed 's/^/    /' "$E2E/boot.log"
+    E2E_XML+="<testcase name=\"boot_$name\"><failure message=\"did not boot\"/></testcase>"
+  fi
+}
+
+# added NAME BASE: sockets NAME listens on beyond BASE.
+added() { comm -23 "$E2E/$1.listening" "$E2E/$2.listening"; }
+
+expect_same_added() {
+  local ours theirs
+  ours=$(added "$1" "$2") theirs=$(added "$3" "$4")
+  echo "$1 adds: $(tr '\n' ' ' <<<"$ours")"
+  echo "$3 adds: $(tr '\n' ' ' <<<"$theirs")"
+  [ -n "$theirs" ] || { echo "the reference added nothing"; return 1; }
+  expect_eq "sockets added by $1 (vs $3)" "$theirs" "$ours"
+}
+
+no_failed_units() {
+  local failed
+  failed=$(guest_run "$1" systemctl --failed --plain --no-legend) || return 1
+  expect_eq "failed units in $1" "" "$failed"
+}
+
+# ssh_in NAME ARGS...: ssh inside guest NAME as root, through the proxy and
+# the installed fragment, with the host key pinned.
+ssh_in() {
+  local name=$1; shift
+  guest_run "$name" ssh -i /root/client_key -o IdentitiesOnly=yes -o BatchMode=yes \
+    -o StrictHostKeyChecking=yes -o UserKnownHostsFile=/root/known_hosts \
+    -o HostKeyAlias=guest -o ConnectTimeout=20 "$@"
+}
+
+# --- The references: Debian 13 with its own generator, and baselines. ---
+boot_case t_base "$TRIXIE" theirs -- systemd.ssh_auto=no
+guest_poweroff t_base
+boot_case t_full "$TRIXIE" theirs "${FULL_ARGS[@]}"
+guest_poweroff t_full
+boot_case t_noauto "$TRIXIE" theirs "${NOAUTO_ARGS[@]}"
+guest_poweroff t_noauto
+
+# --- Debian 12 without our generator: the gap. ---
+boot_case b_base "$BOOKWORM" theirs
+case_bookworm_alone_has_no_ssh_sockets() {
+  local l
+  l=$(cat "$E2E/b_base.listening")
+  [[ "$l" != *"/run/ssh-unix-local/socket"* ]] || { echo "$l"; return 1; }
+  [ ! -e "$E2E/b_base.export/ssh" ] || { echo "export socket without the generator"; return 1; }
+  expect_contains "sshd on TCP" "tcp 0.0.0.0:22" "$l"
+}
+e2e_case bookworm_alone_has_no_ssh_sockets case_bookworm_alone_has_no_ssh_sockets
+guest_poweroff b_base
+
+# --- Debian 12 with ours: the default boot. ---
+boot_case b_full "$BOOKWORM" ours "${FULL_ARGS[@]}"
+case_listens_like_debian13() {
+  expect_same_added b_full b_base t_full t_base
+  expect_contains "export socket" "unix /run/host/unix-export/ssh" "$(cat "$E2E/b_full.listening")"
+}
+case_host_to_guest_over_export_socket() {
+  e2e_ssh "unix$E2E/b_full.export/ssh" 'cat /etc/debian_version; id -un'
+  expect_eq "ssh exit" 0 "$RC" || { echo "$ERR"; return 1; }
+  expect_contains "debian 12" "12." "$OUT"
+  expect_contains "root from the credential key" root "$OUT"
+}
+case_dot_host_inside_guest() {
+  local out
+  out=$(ssh_in b_full .host echo via-dot-host 2>&1) || { echo "$out"; return 1; }
+  expect_eq ".host" via-dot-host "$out"
+  # The extras take logins too: the path from the command line, the one
+  # from the credential.
+  out=$(ssh_in b_full unix/run/x.sock echo x 2>&1) || { echo "$out"; return 1; }
+  expect_eq "systemd.ssh_listen socket" x "$out"
+  out=$(ssh_in b_full unix/run/cred.sock echo c 2>&1) || { echo "$out"; return 1; }
+  expect_eq "ssh.listen socket" c "$out"
+}
+case_bad_values_logged() {
+  local console
+  console=$(cat "$(guest_console b_full)" 2>/dev/null; guest_run b_full journalctl -b -o cat --no-pager 2>/dev/null)
+  expect_contains "log" "ssh-socket-proxy-generator: ignoring systemd.ssh_listen=: 'bad:addr'" "$console"
+  expect_contains "log" "ssh-socket-proxy-generator: ignoring ssh.listen credential line: 'not-an-address'" "$console"
+}
+case_no_failed_units_b_full() {
+  no_failed_units b_full
+  # systemd 252 imports root's key itself: no unit of ours for it.
+  local units
+  units=$(guest_run b_full ls /run/systemd/generator/) || return 1
+  expect_contains "our units" ssh-socket-proxy-unix-local.socket "$units"
+  [[ "$units" != *root-key* ]] || { echo "root-key unit although systemd imports the key"; return 1; }
+}
+e2e_case bookworm_listens_like_debian13 case_listens_like_debian13
+e2e_case host_to_guest_over_export_socket case_host_to_guest_over_export_socket
+e2e_case dot_host_and_extras_inside_guest case_dot_host_inside_guest
+e2e_case bad_values_logged_and_skipped case_bad_values_logged
+e2e_case no_failed_units_default_boot case_no_failed_units_b_full
+guest_poweroff b_full
+
+# --- Debian 12 with ours: systemd.ssh_auto=no + addresses, our key import
+# where systemd's provision.conf does not import the key (as on systemd 249),
+# and the system's own sshd@.service reused. ---
+# As on systemd 249 (Ubuntu 22.04), and with an sshd@.service of the
+# system's own (as RHEL and Fedora ship), which the generator must reuse.
+prepare_noauto() {
+  sed -i '/ssh.authorized_keys.root/d' "$1/usr/lib/tmpfiles.d/provision.conf"
+  cat >"$1/etc/systemd/system/sshd@.service" <<'UNIT'
+[Unit]
+Description=The system's own per-connection sshd (as RHEL ships it)
+[Service]
+ExecStart=-/usr/sbin/sshd -i
+StandardInput=socket
+RuntimeDirectory=sshd
+RuntimeDirectoryPreserve=yes
+UNIT
+}
+PREPARE=prepare_noauto boot_case b_noauto "$BOOKWORM" ours "${NOAUTO_ARGS[@]}"
+case_noauto_exactly_those() {
+  expect_same_added b_noauto b_base t_noauto t_base
+  expect_eq "added" $'tcp 127.0.0.1:2222\nunix /run/only.sock' "$(added b_noauto b_base)"
+  [ ! -e "$E2E/b_noauto.export/ssh" ] || { echo "export socket despite ssh_auto=no"; return 1; }
+}
+case_noauto_login() {
+  local out
+  # systemd's provision.conf was stripped of the import: ours did it.
+  expect_eq "key import result" success \
+    "$(guest_run b_noauto systemctl show -P Result ssh-socket-proxy-root-key.service)"
+  expect_eq "authorized_keys" "$KEY" "$(guest_run b_noauto cat /root/.ssh/authorized_keys)"
+  expect_eq "authorized_keys mode" "600 root" "$(guest_run b_noauto stat -c '%a %U' /root/.ssh/authorized_keys)"
+  expect_eq "template" /etc/systemd/system/sshd@.service \
+    "$(guest_run b_noauto readlink /run/systemd/generator/ssh-socket-proxy-extra@.service)"
+  out=$(ssh_in b_noauto unix/run/only.sock echo only 2>&1) || { echo "$out"; return 1; }
+  expect_eq "systemd.ssh_listen socket" only "$out"
+  # The login's own unit, asked from inside it. systemd names the instance
+  # after the alias's target (sshd@N-PID-UID.service), as for systemd 257's
+  # generator, which links its sshd-*@.service names the same way.
+  out=$(ssh_in b_noauto unix/run/only.sock 'systemctl status --no-pager $$ | head -1' 2>&1)
+  expect_contains "served by the system's sshd@.service" \
+    "The system's own per-connection sshd" "$out"
+}
+case_no_failed_units_b_noauto() { no_failed_units b_noauto; }
+e2e_case noauto_listens_exactly_there case_noauto_exactly_those
+e2e_case noauto_socket_and_our_key_import case_noauto_login
+e2e_case no_failed_units_noauto case_no_failed_units_b_noauto
+guest_poweroff b_noauto
+
+# --- Debian 13 with ours installed: it stands down. ---
+boot_case t_ours "$TRIXIE" ours "${FULL_ARGS[@]}"
+case_stands_down_on_debian13() {
+  expect_eq "sockets with ours installed" "$(cat "$E2E/t_full.listening")" "$(cat "$E2E/t_ours.listening")"
+  local units
+  units=$(guest_run t_ours ls /run/systemd/generator/) || return 1
+  expect_contains "systemd's units" sshd-unix-local.socket "$units"
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  local log
+  log=$(cat "$(guest_console t_ours)" 2>/dev/null; guest_run t_ours journalctl -b -o cat --no-pager 2>/dev/null)
+  expect_contains "log" "ssh-socket-proxy-generator: systemd's own systemd-ssh-generator is installed: standing down" "$log"
+  no_failed_units t_ours
+}
+e2e_case stands_down_on_debian13 case_stands_down_on_debian13
+guest_poweroff t_ours
+
+# For the log: what each boot added beyond its suite's baseline.
+for pair in "t_full t_base" "b_full b_base" "t_noauto t_base" "b_noauto b_base"; do
+  set -- $pair
+  echo "$1 adds: $(added "$1" "$2" 2>/dev/null | tr '\n' ' ')"
+done
+e2e_finish generator_e2e_guest
