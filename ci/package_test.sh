@@ -18,7 +18,7 @@ if [ -z "${PKG_TEST_DEB:-}" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "ci/package_test.sh: run it as root (it boots guests)" >&2; exit 1; }
   out=$(mktemp -d /tmp/ssp-package-test.XXXXXX)
   start=$SECONDS
-  deb=$(ci/package.sh "$out/deb-out" 2>"$out/build.log")
+  deb=$(timeout 1200 ci/package.sh "$out/deb-out" 2>"$out/build.log")
   build_rc=$?
   echo "ci/package.sh took $((SECONDS - start)) s" >&2
   [ $build_rc -eq 0 ] || tail -40 "$out/build.log" >&2
@@ -57,7 +57,7 @@ case_builds_one_deb() {
 case_lintian_clean() {
   # Overrides are allowed (each says why in debian/*.lintian-overrides);
   # every error and warning that is not overridden fails.
-  lintian --fail-on error,warning "$DEB" 2>"$E2E/lintian.err"
+  timeout 300 lintian --fail-on error,warning "$DEB" 2>"$E2E/lintian.err"
 }
 
 # Unpacks the .deb once for the checks below (and the host side of the ssh
