@@ -124,6 +124,9 @@ case_control_fields() {
   # qemu/'s helper, when built, adds its shared libraries here.
   expect_contains Suggests libvirt0 "$(field Suggests)"
   expect_contains Suggests openssh-server "$(field Suggests)"
+  # The static binaries carry glibc: its exact source is recorded.
+  expect_eq Built-Using "$(dpkg-query -W -f '${source:Package} (= ${source:Version})' libc6-dev)" \
+    "$(field Built-Using)"
   # The package's version is the one the binary reports.
   version=$("$E2E/deb/usr/bin/ssh-socket-proxy" --version 2>&1)
   expect_eq "--version" "ssh-socket-proxy $(field Version)" "$version"
