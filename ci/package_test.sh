@@ -205,7 +205,7 @@ setup_guest() {
   # The postinst's daemon-reload has run the generator already.
   UNITS_AFTER_INSTALL=$(generated_units)
   pkg_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
-  GUEST_TIMES+="$suite: $((SECONDS - t0)) s to build the root, boot, install and reboot; "
+  GUEST_TIMES+="$suite: $((SECONDS - t0)) s to unpack the root, boot, install and reboot; "
 }
 
 case_installs() {
