@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "absl/strings/ascii.h"
+#include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
@@ -32,6 +33,9 @@ std::optional<bool> ParseBoolean(absl::string_view v) {
   }
   return std::nullopt;
 }
+
+// Input as it may appear in a log line: one line, whatever it holds.
+std::string Quote(absl::string_view s) { return absl::CEscape(s); }
 
 struct Switches {
   bool ssh_auto = true;
@@ -61,11 +65,11 @@ void ParseCmdline(const Facts& facts, Switches& sw, Plan& plan) {
         sw.ssh_auto = *b;
       } else {
         plan.messages.push_back(
-            absl::StrCat("ignoring ", word, ": not a boolean"));
+            absl::StrCat("ignoring ", Quote(word), ": not a boolean"));
       }
     } else if (key == "systemd.ssh_listen") {
       if (kv.size() == 1) {
-        plan.messages.push_back(absl::StrCat("ignoring ", word, ": no value"));
+        plan.messages.push_back(absl::StrCat("ignoring ", Quote(word), ": no value"));
       } else {
         AddExtra(kv[1], "systemd.ssh_listen=", facts, sw, plan);
       }

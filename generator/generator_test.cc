@@ -236,6 +236,14 @@ TEST(DecideTest, Table) {
          ContainerArgs(s, {"systemd.ssh_auto=no", "systemd.ssh_auto=maybe"});
        },
        {}, {"ignoring systemd.ssh_auto=maybe: not a boolean"}},
+      {"input is logged on one line, escaped",
+       [](FakeSystem& s) {
+         Container(s);
+         ContainerArgs(s, {"systemd.ssh_auto=no\nfake: line", "systemd.ssh_listen=/run/a\nb"});
+       },
+       {"unix-local=/run/ssh-unix-local/socket"},
+       {"ignoring systemd.ssh_auto=no\\nfake: line: not a boolean",
+        "'/run/a\\nb': control character in address"}},
       {"a malformed listen beside a good one",
        [](FakeSystem& s) {
          Container(s);
@@ -346,6 +354,9 @@ TEST(DecideTest, Table) {
     Plan plan = Decide(Gather(system));
     std::string log = absl::StrJoin(plan.messages, "\n");
     EXPECT_EQ(Describe(plan), absl::StrJoin(c.listeners, " ")) << c.name << "\nlog:\n" << log;
+    for (const std::string& m : plan.messages) {
+      EXPECT_FALSE(absl::StrContains(m, "\n")) << c.name << ": multi-line message " << m;
+    }
     for (const std::string& m : c.messages) {
       EXPECT_TRUE(absl::StrContains(log, m)) << c.name << ": '" << m << "' not in:\n" << log;
     }
