@@ -27,6 +27,8 @@ packages=(
   mmdebstrap debian-archive-keyring systemd-container
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
   gnuplot-nox util-linux bc
+  # The Debian package (ci/package.sh) and its checks.
+  debhelper dpkg-dev lintian
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -6,7 +6,8 @@
 # Stages: bazel test //... plain, under ASan and under UBSan (these two skip
 # the tests tagged "guest", which boot Debian guests); ci/demo.sh (exit 0, no
 # temporary directory left); the example consumer workspace; ci/bench.sh
-# --quick; ci/fuzz.sh 30. The last line is "N passed, N failed"
+# --quick; the Debian package (ci/package_test.sh); ci/fuzz.sh 30. The last
+# line is "N passed, N failed"
 # over every test case of every stage; the exit code is non-zero on any
 # failure.
 set -uo pipefail
@@ -85,6 +86,18 @@ if ci/bench.sh --quick >"$logdir/bench.log" 2>&1; then
 else
   tail -30 "$logdir/bench.log" >&2
   record bench 0 1
+fi
+
+# The Debian package: ci/package.sh, lintian, its contents, and dpkg -i,
+# reboot, ssh in both directions and purge in Debian 12 and 13 guests.
+echo "== package: ci/package_test.sh" >&2
+ci/package_test.sh >"$logdir/package.out" 2>"$logdir/package.err"
+cat "$logdir/package.err" "$logdir/package.out" >&2
+package_out=$(tail -n 1 "$logdir/package.out")
+if [[ "$package_out" =~ ^package:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  record package "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+else
+  record package 0 1
 fi
 
 # Every fuzz target for 30 seconds.
