@@ -260,6 +260,28 @@ TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
   EXPECT_EQ(d->cid, 4711u);
 }
 
+TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Data(R"({"cid":4711,"id":1,"name":"web","uri":"u"})");
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Returns(0);
+  sys.Expect("waitpid").Returns(0);                  // still running
+  sys.Expect("poll").Elapses(absl::Seconds(2));      // the pause, past the deadline
+  sys.Expect("kill");
+  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(2));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
+  EXPECT_EQ(d.status().message(),
+            "the qemu/ lookup helper answered but did not exit within 2s");
+}
+
 TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
   FakeSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, EINVAL);
