@@ -220,10 +220,10 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
                                             WTERMSIG(*wait_status)));
   }
   // Without a status, the loader's message is the only sign of its exit 127.
-  const std::optional<int> code =
-      !wait_status.has_value()       ? std::nullopt
-      : WIFEXITED(*wait_status)      ? std::optional<int>(WEXITSTATUS(*wait_status))
-                                     : std::optional<int>(-1);
+  std::optional<int> code;
+  if (wait_status.has_value()) {
+    code = WIFEXITED(*wait_status) ? WEXITSTATUS(*wait_status) : -1;
+  }
   if (code == 127 || (!code.has_value() && IsLoaderMessage(output))) {
     return LoaderFailure(output);
   }
