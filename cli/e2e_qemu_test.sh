@@ -67,11 +67,56 @@ case_unreachable_libvirt() {
 }
 
 case_helper_missing() {
-  mkdir -p "$E2E/alone"
+  # Names the helper and every place looked, in both layouts.
+  mkdir -p "$E2E/alone" "$E2E/lone/bin"
   cp "$PROXY" "$E2E/alone/ssh-socket-proxy"
   dry_run "$E2E/alone/ssh-socket-proxy" --dry-run qemu/web
   expect_eq "exit" 1 "$RC"
-  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs libvirt: install libvirt0 (and ssh-socket-proxy-libvirt, which is not at $E2E/alone/ssh-socket-proxy-libvirt)" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/alone/ssh-socket-proxy-libvirt: install it with ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
+  cp "$PROXY" "$E2E/lone/bin/ssh-socket-proxy"
+  dry_run "$E2E/lone/bin/ssh-socket-proxy" --dry-run qemu/web
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/lone/bin/ssh-socket-proxy-libvirt nor at $E2E/lone/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: install it with ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
+}
+
+case_helper_not_executable() {
+  # A helper next to the proxy that may not run does not hide the one in
+  # libexec; alone, it is named with what to do.
+  mkdir -p "$E2E/nx/bin" "$E2E/nx/libexec/ssh-socket-proxy"
+  cp "$PROXY" "$E2E/nx/bin/ssh-socket-proxy"
+  cp "$HELPER_BIN" "$E2E/nx/bin/ssh-socket-proxy-libvirt"
+  chmod 644 "$E2E/nx/bin/ssh-socket-proxy-libvirt"
+  cp "$HELPER_BIN" "$E2E/nx/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
+  dry_run "$E2E/nx/bin/ssh-socket-proxy" --dry-run qemu/web
+  expect_eq "exit" 0 "$RC"
+  expect_eq "stderr" "qemu web ($URI, domain 1): vsock cid=4711 port=2222" "$ERR"
+  rm "$E2E/nx/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
+  dry_run "$E2E/nx/bin/ssh-socket-proxy" --dry-run qemu/web
+  expect_eq "exit" 1 "$RC"
+  # execve(2) needs an x bit even for root: EACCES for everybody.
+  expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper $E2E/nx/bin/ssh-socket-proxy-libvirt may not be run (Permission denied): make it executable (chmod 755 $E2E/nx/bin/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy" "$ERR"
+}
+
+case_sigchld_ignored() {
+  # SIG_IGN for SIGCHLD survives exec; the kernel would reap the helper
+  # before the proxy could (ECHILD). The proxy must answer all the same.
+  dry_run python3 -c 'import signal, os, sys
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)
+os.execv(sys.argv[1], sys.argv[1:])' "$PROXY" --dry-run qemu/web
+  expect_eq "exit" 0 "$RC"
+  expect_eq "stderr" "qemu web ($URI, domain 1): vsock cid=4711 port=2222" "$ERR"
+}
+
+case_root_has_no_session_libvirt() {
+  if [[ $EUID -ne 0 ]]; then
+    echo "  (not root: skipped)"
+    return 0
+  fi
+  # No URI: the scopes of a real machine. root's qemu:session/ is refused
+  # before libvirt is asked.
+  SSH_SOCKET_PROXY_LIBVIRT_URI= dry_run "$PROXY" --dry-run qemu:session/web
+  expect_eq "exit" 1 "$RC"
+  expect_eq "stderr" "ssh-socket-proxy: qemu:session/ asks the user's own libvirt (qemu:///session), and root has none: its VMs are at qemu:///system; write qemu:system/NAME or qemu/NAME" "$ERR"
 }
 
 case_installed_layout_finds_libexec() {
@@ -106,10 +151,10 @@ case_wait_keeps_asking_libvirt() {
   # then reports libvirt's last answer, not a timeout of the last attempt.
   proxy_direct "${VSOCK_SAFE[@]}" "$PROXY" --wait=1s qemu/off 22
   expect_eq "harness" "exit=1 bytes=0 fds=0 kind=none" "$OUT"
-  expect_contains "stderr" "ssh-socket-proxy: qemu domain 'off' at $URI is shut off; start it (virsh -c $URI start off) (still, after " "$ERR"
+  expect_contains "stderr" "ssh-socket-proxy: qemu domain 'off' at $URI is shut off (still, after " "$ERR"
   # How long it took depends on the machine (strace, sanitizers): not asserted.
   expect_contains "stderr" " attempts in " "$ERR"
-  expect_contains "stderr" "s of --wait)" "$ERR"
+  expect_contains "stderr" "s of --wait); start it (virsh -c $URI start off)" "$ERR"
 }
 
 case_through_ssh_and_the_shipped_config() {
@@ -136,6 +181,9 @@ e2e_case qemu_errors_are_one_line case_errors_are_one_line
 e2e_case qemu_bad_host_strings_are_usage_errors case_bad_host_strings_are_usage_errors
 e2e_case qemu_unreachable_libvirt case_unreachable_libvirt
 e2e_case qemu_helper_missing case_helper_missing
+e2e_case qemu_helper_not_executable case_helper_not_executable
+e2e_case qemu_sigchld_ignored case_sigchld_ignored
+e2e_case qemu_root_has_no_session_libvirt case_root_has_no_session_libvirt
 e2e_case qemu_installed_layout_finds_libexec case_installed_layout_finds_libexec
 e2e_case qemu_libvirt_not_loadable case_libvirt_not_loadable
 e2e_case qemu_connects_to_the_domains_cid case_connects_to_the_domains_cid

@@ -56,6 +56,9 @@ int main(int argc, char** argv) {
   // The relay writes to pipes and sockets whose readers may go away; that
   // is an EPIPE to handle, not a reason to die.
   signal(SIGPIPE, SIG_IGN);
+  // An ignored SIGCHLD is inherited across exec, and with it the kernel reaps
+  // children itself: the qemu/ helper's exit status would be lost (ECHILD).
+  signal(SIGCHLD, SIG_DFL);
   sshproxy::net::PosixSyscalls sys;
   // Before anything opens a descriptor: none may land on 0, 1 or 2.
   absl::StatusOr<sshproxy::net::ClosedStandardFds> closed =

@@ -183,7 +183,8 @@ Options:
   -V, --version              the version
   -v, --verbose              say what was parsed, connected and handed over
   -n, --dry-run              print what HOST resolves to (machine/NAME asks
-                             systemd-machined); connect to nothing else
+                             systemd-machined, qemu/NAME runs the helper,
+                             which asks libvirt); connect to nothing else
   --mode=auto|fdpass|relay   hand the socket to ssh (fdpass: ssh's
                              ProxyUseFdpass) or copy bytes between stdin/stdout
                              and it (relay); auto (default): fdpass when stdout
@@ -192,9 +193,10 @@ Options:
   --wait=DURATION            retry while the guest is still booting (machine
                              not registered yet, socket missing, refused,
                              reset, timed out) for this long; 0: don't (default)
-  --connect-timeout=DURATION give up on a connect that nothing accepts after
-                             this long (10s, 500ms, 2m; plain numbers are
-                             seconds); default 10s
+  --connect-timeout=DURATION give up on a connect, machined call or qemu/
+                             lookup that nothing answers after this long (10s,
+                             500ms, 2m; plain numbers are seconds); default
+                             10s; a qemu/ lookup gets at least 1s
   --mux-timeout=DURATION     how long a vsock-mux may take to answer CONNECT
                              before it is taken for one that sends no OK
                              line (default 5s)

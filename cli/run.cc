@@ -2,6 +2,7 @@
 
 #include "cli/run.h"
 
+#include <algorithm>
 #include <optional>
 #include <string>
 #include <utility>
@@ -73,7 +74,8 @@ std::string UnavailableHint(const absl::Status& s, const Endpoint& e, const Opti
                         absl::CHexEscape(e.tcp_address), " port ", e.tcp_port, "?");
   }
   return "the socket file exists but nothing accepts on it (a stale socket "
-         "of a stopped VM or container?)";
+         "of a stopped VM or container?): start the VM or container, or remove "
+         "the stale socket file";
 }
 
 // For AF_VSOCK failures that are about this machine, not the guest.
@@ -165,31 +167,48 @@ std::string Describe(const parser::Target& target, const Options& options) {
   if (std::holds_alternative<parser::LocalHost>(target)) {
     return absl::StrCat("local host ", absl::CHexEscape(options.local_socket));
   }
-  if (const auto* q = std::get_if<parser::Qemu>(&target);
-      q != nullptr && !options.libvirt_uri.empty()) {
-    return absl::StrCat("qemu ", q->domain, " (", absl::CHexEscape(options.libvirt_uri),
-                        ") port=", q->port);
+  if (const auto* q = std::get_if<parser::Qemu>(&target); q != nullptr) {
+    if (!options.libvirt_uri.empty()) {
+      return absl::StrCat("qemu ", q->domain, " (", absl::CHexEscape(options.libvirt_uri),
+                          ") port=", q->port);
+    }
+    // The helper skips root's session (libvirt/helper.h), as libvirt-ssh-proxy does.
+    if (q->scope == parser::QemuScope::kAny) {
+      return absl::StrCat("qemu ", q->domain,
+                          " (qemu:///system, then qemu:///session unless root) port=",
+                          q->port);
+    }
   }
   return parser::DescribeTarget(target);
 }
 
-// How long libvirt may take to answer a qemu/ lookup at most (a socket-
-// activated virtqemud has to start first), and at least: the last attempt
-// of --wait may have only milliseconds left, and a lookup cut short would
-// hide libvirt's actual answer (say, "shut off") behind a timeout.
-constexpr absl::Duration kLibvirtTimeout = absl::Seconds(10);
+// The least time a qemu/ lookup gets. Otherwise it is bounded like a
+// machined call (--connect-timeout, or what is left of --wait), but the last
+// attempt of --wait may have only milliseconds left, and a lookup cut short
+// would hide libvirt's actual answer (say, "shut off") behind a timeout.
 constexpr absl::Duration kMinLibvirtTimeout = absl::Seconds(1);
 
+net::LibvirtScope ScopeOf(parser::QemuScope scope) {
+  switch (scope) {
+    case parser::QemuScope::kSystem: return net::LibvirtScope::kSystem;
+    case parser::QemuScope::kSession: return net::LibvirtScope::kSession;
+    case parser::QemuScope::kAny: break;
+  }
+  return net::LibvirtScope::kAny;
+}
+
 // qemu/NAME: the domain's vsock CID from libvirt, through the helper
-// (net/qemu.h), within `timeout`.
+// (net/qemu.h), within `timeout` (at least kMinLibvirtTimeout).
 absl::StatusOr<Endpoint> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
                                      const Options& options, absl::Duration timeout) {
-  const char* scope = q.scope == parser::QemuScope::kSystem    ? "system"
-                      : q.scope == parser::QemuScope::kSession ? "session"
-                                                               : "any";
   absl::StatusOr<net::LibvirtDomain> d = net::LookupLibvirtDomain(
-      sys, {scope, q.domain, options.libvirt_uri},
-      std::clamp(timeout, kMinLibvirtTimeout, kLibvirtTimeout));
+      sys, {ScopeOf(q.scope), q.domain, options.libvirt_uri},
+      std::max(timeout, kMinLibvirtTimeout));
+  if (absl::IsDeadlineExceeded(d.status())) {
+    return WithHint(d.status(),
+                    "is libvirt's daemon (libvirtd or virtqemud) hung, or slow to "
+                    "start? --connect-timeout=DURATION gives it longer");
+  }
   if (!d.ok()) return d.status();
   const parser::Vsock v{d->cid, q.port};
   return Endpoint{v, "", 0,
@@ -200,48 +219,47 @@ absl::StatusOr<Endpoint> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
                   ""};
 }
 
-// What `target` is; asks machined for machine/NAME and libvirt for qemu/NAME,
-// each call bounded by `timeout`.
-absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& target,
-                                 const Options& options, absl::Duration timeout) {
-  if (const auto* q = std::get_if<parser::Qemu>(&target)) {
-    return ResolveQemu(sys, *q, options, timeout);
+// A VM that machined knows: its vsock CID, else its SSH address over TCP.
+absl::StatusOr<Endpoint> MachineVm(const parser::Machine& m, const net::MachineRecord& r,
+                                   const parser::Target& target, absl::string_view what) {
+  if (r.vsock_cid.has_value()) {
+    parser::Vsock v{*r.vsock_cid, m.port};
+    return Endpoint{v, "", 0, absl::StrCat(what, ": ", parser::DescribeTarget(v)), ""};
   }
-  const auto* m = std::get_if<parser::Machine>(&target);
-  if (m == nullptr) return Endpoint{target, "", 0, Describe(target, options), ""};
+  if (r.ssh_address.has_value()) {
+    if (m.port > 65535) {
+      // The port came from the command line: it is the caller's to fix.
+      return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
+          what, " is reached over TCP, and port ", m.port,
+          " is not a TCP port: give a port from 1 to 65535")));
+    }
+    return Endpoint{target, *r.ssh_address, static_cast<uint16_t>(m.port),
+                    absl::StrCat(what, ": tcp ", absl::CHexEscape(*r.ssh_address),
+                                 " port=", m.port),
+                    ""};
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "machine ", m.name, " has no AF_VSOCK CID and no SSH address; give the "
+      "VM a vsock device (systemd-vmspawn does), or ssh to its address"));
+}
 
+// machine/NAME: what systemd-machined says the machine is, within `timeout`.
+absl::StatusOr<Endpoint> ResolveMachine(net::Syscalls& sys, const parser::Machine& m,
+                                        const parser::Target& target,
+                                        const Options& options, absl::Duration timeout) {
   absl::StatusOr<net::MachineLookup> lookup = net::LookupMachine(
-      sys, m->name, net::MachineScopes{options.user_runtime_dir, options.system_runtime_dir},
+      sys, m.name, net::MachineScopes{options.user_runtime_dir, options.system_runtime_dir},
       timeout);
   if (!lookup.ok()) return lookup.status();
   const net::MachineRecord& r = lookup->record;
   const std::string what = absl::StrCat(
-      "machine ", m->name, " (", lookup->scope, " scope, class ",
+      "machine ", m.name, " (", lookup->scope, " scope, class ",
       r.machine_class.empty() ? "?" : absl::CHexEscape(r.machine_class),
       r.service.empty() ? "" : absl::StrCat(", service ", absl::CHexEscape(r.service)), ")");
-
-  if (r.machine_class == "vm") {
-    if (r.vsock_cid.has_value()) {
-      parser::Vsock v{*r.vsock_cid, m->port};
-      return Endpoint{v, "", 0, absl::StrCat(what, ": ", parser::DescribeTarget(v)), ""};
-    }
-    if (r.ssh_address.has_value()) {
-      if (m->port > 65535) {
-        return absl::InvalidArgumentError(absl::StrCat(
-            what, " is reached over TCP, and port ", m->port, " is not a TCP port"));
-      }
-      return Endpoint{target, *r.ssh_address, static_cast<uint16_t>(m->port),
-                      absl::StrCat(what, ": tcp ", absl::CHexEscape(*r.ssh_address),
-                                   " port=", m->port),
-                      ""};
-    }
-    return absl::FailedPreconditionError(absl::StrCat(
-        "machine ", m->name, " has no AF_VSOCK CID and no SSH address; give the "
-        "VM a vsock device (systemd-vmspawn does), or ssh to its address"));
-  }
+  if (r.machine_class == "vm") return MachineVm(m, r, target, what);
   if (r.machine_class == "container") {
     if (r.service == "systemd-nspawn") {
-      parser::UnixSocket u{net::NspawnSshSocket(lookup->runtime_dir, m->name)};
+      parser::UnixSocket u{net::NspawnSshSocket(lookup->runtime_dir, m.name)};
       return Endpoint{u, "", 0, absl::StrCat(what, ": ", parser::DescribeTarget(u)),
                       "the container exports its sshd there only when sshd and "
                       "systemd-ssh-generator (systemd 256+) are enabled in it"};
@@ -252,6 +270,19 @@ absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& targe
   }
   return absl::FailedPreconditionError(
       absl::StrCat(what, ": only VMs and containers can be reached"));
+}
+
+// What `target` is; asks machined for machine/NAME and libvirt for qemu/NAME,
+// each call bounded by `timeout`.
+absl::StatusOr<Endpoint> Resolve(net::Syscalls& sys, const parser::Target& target,
+                                 const Options& options, absl::Duration timeout) {
+  if (const auto* q = std::get_if<parser::Qemu>(&target)) {
+    return ResolveQemu(sys, *q, options, timeout);
+  }
+  if (const auto* m = std::get_if<parser::Machine>(&target)) {
+    return ResolveMachine(sys, *m, target, options, timeout);
+  }
+  return Endpoint{target, "", 0, Describe(target, options), ""};
 }
 
 // Whether to hand the connection over (true) or relay it (false), decided

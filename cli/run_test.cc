@@ -5,6 +5,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 
@@ -222,7 +223,9 @@ TEST_F(RunTest, ConnectFailuresCarryAHint) {
        "connect unix:/run/vm.sock: Permission denied; the socket's owner, group "
        "and mode decide who may connect"},
       {"unix/run/vm.sock", ECONNREFUSED,
-       "Connection refused; the socket file exists but nothing accepts on it"},
+       "Connection refused; the socket file exists but nothing accepts on it (a "
+       "stale socket of a stopped VM or container?): start the VM or container, "
+       "or remove the stale socket file"},
       {"vsock/7", ECONNRESET,
        "connect vsock:7:22: Connection reset by peer; is sshd listening on vsock "
        "port 22 in the guest"},
@@ -373,7 +376,11 @@ TEST_F(RunTest, MachineTcpPortRange) {
   ExpectStdoutIsSocket();
   ExpectMachined(sys_, R"({"parameters":{"class":"vm","sshAddress":"::1"}})");
   absl::Status s = cli::Run(sys_, Opts("machine/m", "70000"), MakeIo());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("port 70000 is not a TCP port"));
+  // The port is the caller's mistake: a usage error, saying what would do.
+  EXPECT_EQ(ExitCode(s), kExitUsage);
+  EXPECT_EQ(s.message(),
+            "machine m (system scope, class vm) is reached over TCP, and port 70000 "
+            "is not a TCP port: give a port from 1 to 65535");
 }
 
 // qemu/: the proxy is /usr/bin/ssh-socket-proxy, its helper answers
@@ -471,6 +478,77 @@ TEST_F(RunTest, QemuLookupErrorsAreLibvirtsWords) {
     EXPECT_EQ(ExitCode(s), kExitFailure);
     EXPECT_EQ(ErrorLine(s), want);
   }
+}
+
+// The helper never answers: the lookup is bounded by --connect-timeout (at
+// least 1s), and the error says what to look at and how to wait longer.
+TEST_F(RunTest, QemuLookupIsBoundedByTheConnectTimeout) {
+  struct Case {
+    absl::Duration connect_timeout;
+    int poll_ms;  // the helper's time limit
+    const char* within;
+  } cases[] = {
+      {absl::Seconds(30), 30000, "30s"},
+      {absl::Seconds(3), 3000, "3s"},
+      {absl::Milliseconds(200), 1000, "1s"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.within);
+    FakeSyscalls sys;
+    sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+    sys.Expect("pipe2").Returns(5);
+    sys.Expect("spawn").OnFd(6).Returns(4242);
+    sys.Expect("close").OnFd(6);
+    sys.Expect("poll").OnFd(5).Elapses(absl::Milliseconds(c.poll_ms)).Returns(0);
+    sys.Expect("kill");
+    sys.Expect("waitpid").KilledBy(SIGKILL);
+    sys.Expect("close").OnFd(5);
+    Options o = Opts("qemu/web");
+    o.action = Options::Action::kDryRun;
+    o.connect_timeout = c.connect_timeout;
+    absl::Status s = cli::Run(sys, o, MakeIo());
+    EXPECT_EQ(ExitCode(s), kExitFailure);
+    EXPECT_EQ(s.message(),
+              absl::StrCat("libvirt did not answer about qemu domain 'web' within ",
+                           c.within, "; is libvirt's daemon (libvirtd or virtqemud) "
+                           "hung, or slow to start? --connect-timeout=DURATION gives "
+                           "it longer"));
+    EXPECT_THAT(sys.log(), Contains(absl::StrCat("poll([5 in], ", c.poll_ms, ")")));
+  }
+}
+
+TEST_F(RunTest, QemuVerboseSaysWhichConnectionsAreAsked) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"qemu/web", "host qemu/web is qemu web (qemu:///system, then qemu:///session "
+                   "unless root) port=22"},
+      {"qemu:system/web", "host qemu:system/web is qemu web (qemu:///system) port=22"},
+      {"qemu:session/web", "host qemu:session/web is qemu web (qemu:///session) port=22"},
+  };
+  for (const auto& [host, want] : cases) {
+    FakeSyscalls sys;
+    ExpectLibvirtHelper(sys, kWebAnswer);
+    Options o = Opts(host);
+    o.action = Options::Action::kDryRun;
+    debug_.clear();
+    ASSERT_TRUE(cli::Run(sys, o, MakeIo(true)).ok());
+    ASSERT_FALSE(debug_.empty());
+    EXPECT_EQ(debug_[0], want);
+  }
+}
+
+TEST_F(RunTest, QemuWaitSummaryComesBeforeLibvirtsAdvice) {
+  ExpectStdoutIsSocket();
+  const std::string off = R"j({"error":"shut_off","message":"qemu domain 'off' at u )j"
+                          R"j(is shut off; start it (virsh -c u start off)"})j";
+  ExpectLibvirtHelper(sys_, off, 1);
+  sys_.Expect("poll").Elapses(absl::Milliseconds(200));  // the pause, to the end
+  ExpectLibvirtHelper(sys_, off, 1);
+  Options o = Opts("qemu/off");
+  o.wait = absl::Milliseconds(200);
+  absl::Status s = cli::Run(sys_, o, MakeIo());
+  EXPECT_EQ(s.message(),
+            "qemu domain 'off' at u is shut off (still, after 2 attempts in 200ms of "
+            "--wait); start it (virsh -c u start off)");
 }
 
 TEST_F(RunTest, AutoModeRelaysToASocketpairWhosePeerIsNotSsh) {

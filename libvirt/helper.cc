@@ -128,11 +128,21 @@ std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view 
                                      bool root) {
   if (!uri.empty()) return {std::string(uri)};
   if (scope == "system") return {kSystem};
-  if (scope == "session") return {kSession};
+  if (scope == "session") {
+    if (root) return {};
+    return {kSession};
+  }
   // root's session would be a second system instance; libvirt-ssh-proxy
   // skips it too.
   if (root) return {kSystem};
   return {kSystem, kSession};
+}
+
+json RootSessionError() {
+  return Error("no_session",
+               "qemu:session/ asks the user's own libvirt (qemu:///session), and root "
+               "has none: its VMs are at qemu:///system; write qemu:system/NAME or "
+               "qemu/NAME");
 }
 
 void SilenceLibraries() {
@@ -178,8 +188,9 @@ int HelperMain(int argc, char** argv) {
     Print(Error("unreachable", absl::StrCat("libvirt did not initialize: ", LastError())));
     return 1;
   }
-  const json answer =
-      FindDomain(LibvirtUris(scope, argc > 3 ? argv[3] : "", geteuid() == 0), argv[2]);
+  const std::vector<std::string> uris =
+      LibvirtUris(scope, argc > 3 ? argv[3] : "", geteuid() == 0);
+  const json answer = uris.empty() ? RootSessionError() : FindDomain(uris, argv[2]);
   if (!Print(answer)) return 1;
   return answer.contains("error") ? 1 : 0;
 }

@@ -30,9 +30,14 @@ namespace sshproxy::libvirt {
 
 // The connections to ask, in order: `uri` alone when it is not empty, else
 // qemu:///system for scope "system", qemu:///session for "session", and for
-// "any" both, but only qemu:///system when `root`.
+// "any" both, but only qemu:///system when `root`. Empty for "session" when
+// `root`: root has no session libvirt of its own to ask (libvirt-ssh-proxy
+// skips it too), see RootSessionError().
 std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view uri,
                                      bool root);
+
+// The error answer ("no_session") for qemu:session/ as root.
+nlohmann::json RootSessionError();
 
 // Stops libvirt and libxml2 from printing their errors on stderr; the
 // answer carries the one that matters.

@@ -91,7 +91,10 @@ TEST(LibvirtUrisTest, ScopesAsLibvirtSshProxy) {
   EXPECT_THAT(LibvirtUris("any", "", false), ElementsAre("qemu:///system", "qemu:///session"));
   EXPECT_THAT(LibvirtUris("any", "", true), ElementsAre("qemu:///system"));
   EXPECT_THAT(LibvirtUris("system", "", false), ElementsAre("qemu:///system"));
-  EXPECT_THAT(LibvirtUris("session", "", true), ElementsAre("qemu:///session"));
+  EXPECT_THAT(LibvirtUris("session", "", false), ElementsAre("qemu:///session"));
+  // root has no session libvirt: nothing to ask, RootSessionError() says so.
+  EXPECT_THAT(LibvirtUris("session", "", true), ElementsAre());
+  EXPECT_THAT(LibvirtUris("session", "test:///x", true), ElementsAre("test:///x"));
   EXPECT_THAT(LibvirtUris("system", "test:///x", false), ElementsAre("test:///x"));
 }
 

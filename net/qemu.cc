@@ -9,6 +9,7 @@
 #include <sys/wait.h>
 
 #include <algorithm>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -51,7 +52,9 @@ absl::StatusCode CodeOf(absl::string_view error) {
     return absl::StatusCode::kUnavailable;
   }
   if (error == "denied") return absl::StatusCode::kPermissionDenied;
-  if (error == "no_vsock") return absl::StatusCode::kFailedPrecondition;
+  if (error == "no_vsock" || error == "no_session") {
+    return absl::StatusCode::kFailedPrecondition;
+  }
   if (error == "bad_xml") return absl::StatusCode::kDataLoss;
   return absl::StatusCode::kInternal;
 }
@@ -61,9 +64,14 @@ absl::Status BadAnswer(absl::string_view why, absl::string_view output) {
                                           Excerpt(output), "\""));
 }
 
+// ld.so's message when it cannot load a library the helper needs.
+bool IsLoaderMessage(absl::string_view output) {
+  return absl::StrContains(output, "error while loading shared libraries");
+}
+
 // The loader's own failure: exit 127 before main() ran.
 absl::Status LoaderFailure(absl::string_view output) {
-  if (absl::StrContains(output, "error while loading shared libraries") &&
+  if (IsLoaderMessage(output) &&
       (absl::StrContains(output, "libvirt") || absl::StrContains(output, "libxml2"))) {
     return absl::FailedPreconditionError(kNeedsLibvirt);
   }
@@ -118,8 +126,10 @@ absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadlin
 }
 
 // Collects the helper's exit status. It closed its output, so it is exiting;
-// one that lingers past `deadline` is killed.
-absl::StatusOr<int> Reap(Syscalls& sys, pid_t pid, absl::Time deadline, bool kill) {
+// one that lingers past `deadline` is killed. nullopt: the status is lost
+// (ECHILD: the kernel reaped it, as it does while SIGCHLD is ignored).
+absl::StatusOr<std::optional<int>> Reap(Syscalls& sys, pid_t pid, absl::Time deadline,
+                                        bool kill) {
   for (;;) {
     int status = 0;
     if (kill || sys.Now() >= deadline) {
@@ -128,6 +138,7 @@ absl::StatusOr<int> Reap(Syscalls& sys, pid_t pid, absl::Time deadline, bool kil
       return absl::DeadlineExceededError("killed");
     }
     SyscallResult<pid_t> r = sys.WaitPid(pid, &status, WNOHANG);
+    if (!r.ok() && r.error == ECHILD) return std::nullopt;
     if (!r.ok() && r.error != EINTR) {
       return absl::ErrnoToStatus(r.error, "qemu/ lookup: waitpid");
     }
@@ -136,10 +147,31 @@ absl::StatusOr<int> Reap(Syscalls& sys, pid_t pid, absl::Time deadline, bool kil
   }
 }
 
-// Starts the first of `paths` that exists with `args` (args[0] is replaced
-// by the path), its stdout and stderr on `out_fd`.
+std::string Seconds(absl::Duration d) {
+  return absl::FormatDuration(absl::Trunc(d, absl::Milliseconds(100)));
+}
+
+// Why no helper could be started from `paths`: none there, or one there
+// that may not be run (`denied`).
+absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view denied) {
+  if (!denied.empty()) {
+    return absl::FailedPreconditionError(absl::StrCat(
+        "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
+        "make it executable (chmod 755 ", denied, "), or reinstall ssh-socket-proxy"));
+  }
+  return absl::FailedPreconditionError(absl::StrCat(
+      "qemu/ needs its lookup helper ", kLibvirtHelper, ", which is not at ",
+      absl::StrJoin(paths, " nor at "), ": install it with ssh-socket-proxy "
+      "(next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)"));
+}
+
+// Starts the first of `paths` that can be run with `args` (args[0] is
+// replaced by the path), its stdout and stderr on `out_fd`. A path that is
+// missing (ENOENT) or may not be run (EACCES: a noexec mount, a lost mode)
+// leaves the next one to try.
 absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>& paths,
                                   std::vector<std::string> args, int out_fd) {
+  std::string denied;  // the first path that is there but may not be run
   for (const std::string& path : paths) {
     args[0] = path;
     std::vector<char*> argv;
@@ -147,11 +179,22 @@ absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>&
     argv.push_back(nullptr);
     SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), out_fd);
     if (r.ok()) return r.value;
-    if (r.error != ENOENT) return absl::ErrnoToStatus(r.error, absl::StrCat("run ", path));
+    if (r.error == EACCES && denied.empty()) denied = path;
+    if (r.error != ENOENT && r.error != EACCES) {
+      return absl::ErrnoToStatus(r.error, absl::StrCat("run the qemu/ lookup helper ", path));
+    }
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      kNeedsLibvirt, " (and ssh-socket-proxy-libvirt, which is not at ",
-      absl::StrJoin(paths, " or "), ")"));
+  return NoHelper(paths, denied);
+}
+
+// The helper's SCOPE word for `scope`.
+const char* ScopeWord(LibvirtScope scope) {
+  switch (scope) {
+    case LibvirtScope::kSystem: return "system";
+    case LibvirtScope::kSession: return "session";
+    case LibvirtScope::kAny: break;
+  }
+  return "any";
 }
 
 }  // namespace
@@ -171,13 +214,19 @@ std::vector<std::string> LibvirtHelperPaths(absl::string_view self) {
 }
 
 absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
-                                                  int wait_status) {
-  if (WIFSIGNALED(wait_status)) {
+                                                  std::optional<int> wait_status) {
+  if (wait_status.has_value() && WIFSIGNALED(*wait_status)) {
     return absl::InternalError(absl::StrCat("the qemu/ lookup helper died of signal ",
-                                            WTERMSIG(wait_status)));
+                                            WTERMSIG(*wait_status)));
   }
-  const int code = WIFEXITED(wait_status) ? WEXITSTATUS(wait_status) : -1;
-  if (code == 127) return LoaderFailure(output);
+  // Without a status, the loader's message is the only sign of its exit 127.
+  std::optional<int> code;
+  if (wait_status.has_value()) {
+    code = WIFEXITED(*wait_status) ? WEXITSTATUS(*wait_status) : -1;
+  }
+  if (code == 127 || (!code.has_value() && IsLoaderMessage(output))) {
+    return LoaderFailure(output);
+  }
   // The answer is the first line that is a JSON object; stderr (a library's
   // warning, a sanitizer's report) may come before or after it.
   absl::string_view line;
@@ -199,7 +248,9 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
     return absl::Status(CodeOf(error->get<std::string>()),
                         OneLine(message->get<std::string>()));
   }
-  if (code != 0) return BadAnswer(absl::StrCat("exited ", code, " after"), output);
+  if (code.has_value() && *code != 0) {
+    return BadAnswer(absl::StrCat("exited ", *code, " after"), output);
+  }
   return DecodeDomain(answer, output);
 }
 
@@ -211,9 +262,10 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
   SyscallResult<ssize_t> n = sys.ReadLink("/proc/self/exe", self, sizeof(self));
   if (!n.ok() || n.value <= 0 || static_cast<size_t>(n.value) >= sizeof(self)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        kNeedsLibvirt, " (cannot find ssh-socket-proxy-libvirt: /proc/self/exe ",
-        n.ok() ? "too long" : std::string(absl::ErrnoToStatus(n.error, "readlink").message()),
-        ")"));
+        "qemu/ needs its lookup helper ", kLibvirtHelper,
+        ", which is found next to the proxy, but where the proxy is cannot be told: ",
+        n.ok() ? "/proc/self/exe is too long"
+               : absl::ErrnoToStatus(n.error, "readlink /proc/self/exe").message()));
   }
   const std::vector<std::string> paths =
       LibvirtHelperPaths(absl::string_view(self, static_cast<size_t>(n.value)));
@@ -224,27 +276,27 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
   }
   UniqueFd out(sys, fds[0]);
   UniqueFd in(sys, fds[1]);
-  std::vector<std::string> args = {"", query.scope, query.domain};
+  std::vector<std::string> args = {"", ScopeWord(query.scope), query.domain};
   if (!query.uri.empty()) args.push_back(query.uri);
   absl::StatusOr<pid_t> pid = SpawnHelper(sys, paths, std::move(args), in.get());
   if (!pid.ok()) return pid.status();
   in.reset();  // The child's copy is the only writer left: EOF when it exits.
 
   absl::StatusOr<std::string> output = ReadAnswer(sys, out.get(), deadline);
-  absl::StatusOr<int> status = Reap(sys, *pid, deadline, !output.ok());
+  absl::StatusOr<std::optional<int>> status = Reap(sys, *pid, deadline, !output.ok());
   if (!output.ok()) {
     if (absl::IsDeadlineExceeded(output.status())) {
-      return absl::DeadlineExceededError(absl::StrCat(
-          "libvirt did not answer about qemu domain '", query.domain, "' within ",
-          absl::FormatDuration(absl::Trunc(timeout, absl::Milliseconds(100)))));
+      return absl::DeadlineExceededError(
+          absl::StrCat("libvirt did not answer about qemu domain '", query.domain,
+                       "' within ", Seconds(timeout)));
     }
     return output.status();
   }
-  if (!status.ok()) {
+  if (absl::IsDeadlineExceeded(status.status())) {
     return absl::DeadlineExceededError(absl::StrCat(
-        "the qemu/ lookup helper did not exit after answering within ",
-        absl::FormatDuration(absl::Trunc(timeout, absl::Milliseconds(100)))));
+        "the qemu/ lookup helper answered but did not exit within ", Seconds(timeout)));
   }
+  if (!status.ok()) return status.status();
   return DecodeLibvirtAnswer(*output, *status);
 }
 

@@ -19,6 +19,7 @@
 #define SSHPROXY_NET_QEMU_H_
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,9 +35,16 @@ inline constexpr absl::string_view kLibvirtHelper = "ssh-socket-proxy-libvirt";
 // The helper's answer is one short line; anything longer is not the helper.
 inline constexpr size_t kMaxLibvirtAnswer = 64 * 1024;
 
+// Which libvirt connections to ask (the helper's SCOPE word).
+enum class LibvirtScope {
+  kAny,      // qemu:///system, then qemu:///session (not as root)
+  kSystem,   // qemu:///system only
+  kSession,  // qemu:///session only
+};
+
 // What to ask the helper.
 struct LibvirtQuery {
-  std::string scope;   // "any", "system" or "session"
+  LibvirtScope scope = LibvirtScope::kAny;
   std::string domain;  // name, UUID or ID
   std::string uri;     // non-empty: ask only this connection
 };
@@ -55,23 +63,28 @@ struct LibvirtDomain {
 std::vector<std::string> LibvirtHelperPaths(absl::string_view self);
 
 // Decodes what the helper printed (`output`, stdout and stderr) and its
-// wait(2) status. Returns the domain, or
+// wait(2) status; nullopt when the status is lost (the kernel reaps children
+// itself while SIGCHLD is ignored), so only the output tells. Returns the
+// domain, or
 //   NotFoundError            no such domain (retryable with --wait);
 //   UnavailableError         libvirt unreachable, the domain shut off, or its
 //                            vsock device has no CID yet (retryable);
 //   PermissionDeniedError    libvirt refused the connection;
-//   FailedPreconditionError  the domain has no vsock device; libvirt is not
+//   FailedPreconditionError  the domain has no vsock device; qemu:session/ as
+//                            root (root has no session libvirt); libvirt is not
 //                            installed ("qemu/ needs libvirt: install
 //                            libvirt0": the loader's exit 127);
 //   DataLossError            the domain's XML or the answer is malformed.
 // Messages are one printable line.
 absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
-                                                  int wait_status);
+                                                  std::optional<int> wait_status);
 
 // Runs the helper (the first of LibvirtHelperPaths(/proc/self/exe) that
-// exists) for `query` and decodes its answer. The helper is killed when it
-// has not answered within `timeout` (DeadlineExceededError). A helper that
-// is not there at all is FailedPreconditionError "qemu/ needs libvirt".
+// can be run) for `query` and decodes its answer. The helper is killed when
+// it has not answered and exited within `timeout` (DeadlineExceededError).
+// A helper that is at none of the paths, or only at paths it cannot be run
+// from (EACCES), is FailedPreconditionError naming the paths and what to do.
+// A waitpid(2) failure is its errno's error, never a timeout.
 absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout);

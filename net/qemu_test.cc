@@ -6,6 +6,7 @@
 #include <poll.h>
 #include <signal.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,7 +54,7 @@ TEST(DecodeLibvirtAnswerTest, Domain) {
 
 struct Failure {
   std::string output;
-  int status;
+  std::optional<int> status;  // nullopt: lost (SIGCHLD ignored)
   absl::StatusCode code;
   std::string message;  // the whole message
 };
@@ -68,6 +69,14 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
       {R"({"error":"unreachable","message":"a\nb\tc"})", kExited1,
        StatusCode::kUnavailable, "a b c"},
       {R"({"error":"denied","message":"m"})", kExited1, StatusCode::kPermissionDenied, "m"},
+      {R"({"error":"no_session","message":"m"})", kExited1,
+       StatusCode::kFailedPrecondition, "m"},
+      // The exit status lost: the output alone tells.
+      {R"({"error":"not_found","message":"m"})", std::nullopt, StatusCode::kNotFound, "m"},
+      {"ssh-socket-proxy-libvirt: error while loading shared libraries: libvirt.so.0: "
+       "cannot open shared object file: No such file or directory",
+       std::nullopt, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+      {"", std::nullopt, StatusCode::kDataLoss, ""},
       {R"({"error":"no_vsock","message":"m"})", kExited1,
        StatusCode::kFailedPrecondition, "m"},
       {R"({"error":"bad_xml","message":"m"})", kExited1, StatusCode::kDataLoss, "m"},
@@ -134,7 +143,7 @@ TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
   FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})", 0);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {"any", "web", "test:///n.xml"}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", "test:///n.xml"}, absl::Seconds(10));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->cid, 4711u);
   EXPECT_THAT(sys.log(),
@@ -149,7 +158,7 @@ TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
   FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"error":"not_found","message":"nope"})", 1);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {"system", "web", ""}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {LibvirtScope::kSystem, "web", ""}, absl::Seconds(10));
   EXPECT_TRUE(absl::IsNotFound(d.status())) << d.status();
   EXPECT_EQ(sys.log()[2], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
 }
@@ -167,13 +176,13 @@ TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
   sys.Expect("read").Returns(0);
   sys.Expect("waitpid");
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(sys.log()[3],
             "spawn(/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt any b, out 6)");
 }
 
-TEST(LookupLibvirtDomainTest, NoHelperMeansNoLibvirt) {
+TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
   FakeSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
@@ -181,24 +190,105 @@ TEST(LookupLibvirtDomainTest, NoHelperMeansNoLibvirt) {
   sys.Expect("spawn").Fails(ENOENT);
   sys.Expect("close").OnFd(6);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(d.status().message(),
-            "qemu/ needs libvirt: install libvirt0 (and ssh-socket-proxy-libvirt, which "
-            "is not at /usr/bin/ssh-socket-proxy-libvirt or "
-            "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt)");
+            "qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at "
+            "/usr/bin/ssh-socket-proxy-libvirt nor at "
+            "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: install it with "
+            "ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for "
+            "PREFIX/bin/)");
 }
 
-TEST(LookupLibvirtDomainTest, HelperThatCannotRun) {
+TEST(LookupLibvirtDomainTest, HelperThatMayNotRunLeavesTheNextToTry) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Fails(EACCES);
+  sys.Expect("spawn").Returns(7);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Data(R"({"cid":9,"id":2,"name":"b","uri":"u"})");
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Returns(0);
+  sys.Expect("waitpid");
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->cid, 9u);
+}
+
+TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
   FakeSyscalls sys;
   sys.Expect("readlink").Data("/opt/x/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Fails(EACCES);
   sys.Expect("close").OnFd(6);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "b", ""}, absl::Seconds(1));
-  EXPECT_TRUE(absl::IsPermissionDenied(d.status())) << d.status();
-  EXPECT_EQ(d.status().message(), "run /opt/x/ssh-socket-proxy-libvirt: Permission denied");
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(d.status().message(),
+            "the qemu/ lookup helper /opt/x/ssh-socket-proxy-libvirt may not be run "
+            "(Permission denied): make it executable (chmod 755 "
+            "/opt/x/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy");
+}
+
+// The helper answered and exited; its status is lost or cannot be had.
+void ExpectAnsweredThenWaitPidFails(FakeSyscalls& sys, int error) {
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Data(R"({"cid":4711,"id":1,"name":"web","uri":"u"})");
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Returns(0);
+  sys.Expect("waitpid").Fails(error);
+  sys.Expect("close").OnFd(5);
+}
+
+TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
+  // SIGCHLD ignored: the kernel reaps the helper, waitpid says ECHILD.
+  FakeSyscalls sys;
+  ExpectAnsweredThenWaitPidFails(sys, ECHILD);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(10));
+  ASSERT_TRUE(d.ok()) << d.status();
+  EXPECT_EQ(d->cid, 4711u);
+}
+
+TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
+  FakeSyscalls sys;
+  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+  sys.Expect("pipe2").Returns(5);
+  sys.Expect("spawn").Returns(4242);
+  sys.Expect("close").OnFd(6);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Data(R"({"cid":4711,"id":1,"name":"web","uri":"u"})");
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("read").Returns(0);
+  sys.Expect("waitpid").Returns(0);                  // still running
+  sys.Expect("poll").Elapses(absl::Seconds(2));      // the pause, past the deadline
+  sys.Expect("kill");
+  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(2));
+  EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
+  EXPECT_EQ(d.status().message(),
+            "the qemu/ lookup helper answered but did not exit within 2s");
+}
+
+TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
+  FakeSyscalls sys;
+  ExpectAnsweredThenWaitPidFails(sys, EINVAL);
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(10));
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << d.status();
+  EXPECT_EQ(d.status().message(), "qemu/ lookup: waitpid: Invalid argument");
 }
 
 TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
@@ -211,7 +301,7 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
   EXPECT_EQ(d.status().message(),
             "libvirt did not answer about qemu domain 'web' within 3s");
@@ -234,7 +324,7 @@ TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {"any", "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDataLoss(d.status())) << d.status();
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 
 #include "absl/strings/str_cat.h"
+#include "absl/strings/string_view.h"
 #include "net/deadline.h"
 
 namespace sshproxy::net {
@@ -28,6 +29,24 @@ bool IsRetryable(const absl::Status& status) {
 
 namespace {
 
+// Where the summary of the waiting goes in `message`: before the advice,
+// which by convention follows the first "; " that is not inside parentheses
+// or quotes ("X not there (why); is Y running? (how to check)"), else at the
+// end.
+size_t SummaryPlace(absl::string_view message) {
+  int depth = 0;
+  bool quoted = false;
+  for (size_t i = 0; i + 1 < message.size(); ++i) {
+    const char c = message[i];
+    if (c == '\'') quoted = !quoted;
+    if (quoted) continue;
+    if (c == '(') ++depth;
+    if (c == ')' && depth > 0) --depth;
+    if (depth == 0 && c == ';' && message[i + 1] == ' ') return i;
+  }
+  return message.size();
+}
+
 // The error to report when --wait runs out: the last one, unless the last
 // attempt only timed out because the wait's end cut it short (its bound was
 // less than `attempt_limit`) and an earlier attempt said more ("not known to
@@ -36,12 +55,14 @@ absl::Status GiveUp(const absl::Status& last, const absl::Status& previous,
                     bool last_cut_short, int attempts, absl::Duration waited) {
   const absl::Status& report =
       absl::IsDeadlineExceeded(last) && last_cut_short && !previous.ok() ? previous : last;
+  const absl::string_view message = report.message();
+  const size_t at = SummaryPlace(message);
   return absl::Status(
       report.code(),
-      absl::StrCat(report.message(), " (still, after ", attempts,
+      absl::StrCat(message.substr(0, at), " (still, after ", attempts,
                    attempts == 1 ? " attempt" : " attempts", " in ",
                    absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(100))),
-                   " of --wait)"));
+                   " of --wait)", message.substr(at)));
 }
 
 }  // namespace

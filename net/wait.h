@@ -28,7 +28,9 @@ bool IsRetryable(const absl::Status& status);
 // from 100 ms doubling to 1 s. `attempt` gets the time left (never more than
 // `attempt_limit`), to bound its connect with. With `wait` zero, makes one
 // attempt, bounded by `attempt_limit`. The last error is returned, saying
-// how many attempts it made in how long; when the last attempt only timed out
+// how many attempts it made in how long, before the advice if it has any
+// (what follows the first "; " outside parentheses and quotes: "X failed
+// (still, after 3 attempts in 5s of --wait); is Y running?"); when the last attempt only timed out
 // because the wait ran out during it, the error before it (which says more:
 // "Connection refused", "not known to systemd-machined") is returned instead.
 // `debug`, if set, hears about each failed attempt.
