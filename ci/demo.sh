@@ -12,8 +12,12 @@ cd "$(dirname "$0")/.."
 source cli/testing/e2e_lib.sh
 
 ci/setup.sh
-bazel build //cli:ssh-socket-proxy 2>/dev/null
-proxy="$(bazel info bazel-bin 2>/dev/null)/cli/ssh-socket-proxy"
+# Bazel's progress and errors go to stderr: a first build takes minutes, and
+# a failed one must say why before set -e ends the demo.
+echo "== Building //cli:ssh-socket-proxy (a few minutes the first time)" >&2
+bazel build --show_progress_rate_limit=15 //cli:ssh-socket-proxy ||
+  { echo "ci/demo.sh: bazel build //cli:ssh-socket-proxy failed (see above)" >&2; exit 1; }
+proxy="$(bazel info bazel-bin)/cli/ssh-socket-proxy"
 
 E2E=$(mktemp -d /tmp/ssh-socket-proxy-demo.XXXXXX)
 E2E_PIDS=()
@@ -54,8 +58,12 @@ say "4. ssh unix$demo/guest/ssh.sock"
 ssh -F "$demo/ssh_config" "unix$demo/guest/ssh.sock" \
   'echo "hello from $(hostname), user $(id -un), answered by sshd -i pid $PPID"'
 
-say "5. A socket that is not there: one line, exit code 255 from ssh"
+# ssh adds two lines of its own after the proxy's ("mm_receive_fd: ..." and
+# "proxy dialer did not pass back a connection"); LogLevel=QUIET drops them
+# and leaves the proxy's stderr alone.
+say "5. A socket that is not there: the proxy's one line (ssh's own two lines hidden with -o LogLevel=QUIET), exit code 255 from ssh"
 rc=0
-ssh -F "$demo/ssh_config" "unix$demo/guest/gone.sock" true || rc=$?
+echo "\$ ssh -o LogLevel=QUIET unix$demo/guest/gone.sock true" >&2
+ssh -F "$demo/ssh_config" -o LogLevel=QUIET "unix$demo/guest/gone.sock" true || rc=$?
 echo "(ssh exited $rc)" >&2
 [ "$rc" -eq 255 ]

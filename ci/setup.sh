@@ -19,6 +19,8 @@ packages=(
   libvirt-dev libxml2-dev
   # Real peers for the end-to-end tests and the demo.
   openssh-client openssh-server systemd socat netcat-openbsd strace
+  # rsync on both ends: the end-to-end test copies through the proxy with it.
+  rsync
   # Test helpers (fake multiplexer and machined), the man page check, and
   # CI bookkeeping.
   python3 groff-base ca-certificates git

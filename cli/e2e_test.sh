@@ -62,6 +62,56 @@ case_scp_to_local_host() {
   cmp "$E2E/src.txt" "$E2E/dst.txt"
 }
 
+case_scp_through_host_alias() {
+  # The README's recipe, as written: an alias of its own, with the socket
+  # path in the % form, % doubled, in mixed case. ssh would lower a HostName
+  # with "/" in it, and %n is the alias, so only this form keeps the case.
+  start_sshd "$E2E/Alias/VM.sock"
+  cat >"$E2E/alias_config" <<CONF
+Host myvm
+    HostName unix%%${E2E#/}/Alias/VM.sock
+    ProxyCommand $PROXY %h %p %n
+    ProxyUseFdpass yes
+    CheckHostIP no
+
+Include $E2E/ssh_config
+CONF
+  head -c 100000 /dev/urandom >"$E2E/alias_src.bin"
+  timeout 30 scp -q -F "$E2E/alias_config" \
+    "$E2E/alias_src.bin" "myvm:$E2E/alias_dst.bin" 2>"$E2E/err" || { cat "$E2E/err"; return 1; }
+  cmp "$E2E/alias_src.bin" "$E2E/alias_dst.bin" || return 1
+  # Without the alias's own ProxyCommand, the fragment does not apply (its
+  # patterns see "myvm"): the recipe's ProxyCommand is what made it work.
+  sed -i '/ProxyCommand/d; /ProxyUseFdpass/d' "$E2E/alias_config"
+  RC=0
+  timeout 30 scp -q -F "$E2E/alias_config" "$E2E/alias_src.bin" "myvm:$E2E/again.bin" \
+    2>"$E2E/err" || RC=$?
+  expect_eq "without ProxyCommand" 255 "$RC"
+}
+
+case_rsync_through_proxy() {
+  # rsync runs ssh as its remote shell: with fd passing (the fragment), and
+  # with ProxyUseFdpass no, where the proxy relays ssh's pipes.
+  local mode
+  head -c 3000000 /dev/urandom >"$E2E/rsync_src.bin"
+  local want
+  want=$(sha256sum <"$E2E/rsync_src.bin")
+  for mode in yes no; do
+    rm -f "$E2E/rsync_dst_$mode.bin"
+    SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" timeout 60 rsync \
+      -e "ssh -F $E2E/ssh_config -o ProxyUseFdpass=$mode -o ProxyCommand='$PROXY -v %h %p %n'" \
+      "$E2E/rsync_src.bin" ".host:$E2E/rsync_dst_$mode.bin" 2>"$E2E/err" ||
+      { cat "$E2E/err"; return 1; }
+    expect_eq "sha256 with ProxyUseFdpass=$mode" "$want" "$(sha256sum <"$E2E/rsync_dst_$mode.bin")" ||
+      return 1
+    if [ $mode = yes ]; then
+      expect_contains "fd passing" "debug: mode fdpass" "$(cat "$E2E/err")" || return 1
+    else
+      expect_contains "relay" "debug: mode relay" "$(cat "$E2E/err")" || return 1
+    fi
+  done
+}
+
 case_missing_socket_ssh_reports() {
   e2e_ssh "unix$E2E/nothing-here.sock" echo ok
   expect_eq "ssh exit" 255 "$RC"
@@ -326,6 +376,8 @@ e2e_case percent_form_keeps_case case_percent_keeps_case
 e2e_case slash_form_case_restored_by_percent_n case_slash_case_restored_from_n
 e2e_case local_host_overridden_socket case_local_host
 e2e_case scp_to_local_host case_scp_to_local_host
+e2e_case scp_through_host_alias case_scp_through_host_alias
+e2e_case rsync_through_proxy_fdpass_and_relay case_rsync_through_proxy
 e2e_case hands_over_exactly_one_socket case_hands_over_one_socket
 e2e_case missing_socket_reported_by_ssh case_missing_socket_ssh_reports
 e2e_case missing_socket case_missing_socket

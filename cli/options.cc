@@ -22,20 +22,32 @@ absl::Status Usage(absl::string_view why) {
       absl::StrCat(why, " (see ssh-socket-proxy --help)"));
 }
 
-// "30s", "1.5s", "500ms", "2m", or plain seconds ("10") as ssh's
-// ConnectTimeout takes them. Zero only where it means "don't" (`zero_ok`).
+// True iff `text` is a plain number of seconds: digits, then optionally a
+// "." and more digits ("10", "0.5"). Checked by hand: absl's parsers would
+// also take spaces and signs.
+bool IsPlainSeconds(absl::string_view text) {
+  const size_t dot = text.find('.');
+  const absl::string_view whole = text.substr(0, dot);
+  const absl::string_view fraction =
+      dot == absl::string_view::npos ? absl::string_view("0") : text.substr(dot + 1);
+  auto digits = [](absl::string_view s) {
+    return !s.empty() && s.find_first_not_of("0123456789") == absl::string_view::npos;
+  };
+  return digits(whole) && digits(fraction);
+}
+
+// "30s", "1.5s", "500ms", "2m", or plain seconds ("10", as ssh's
+// ConnectTimeout takes them, or "0.5"), the same for every duration option.
+// Zero only where it means "don't" (`zero_ok`).
 absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view flag,
                                             absl::string_view text,
                                             bool zero_ok = false) {
   absl::Duration d;
-  bool plain = !text.empty() && text.find_first_not_of("0123456789") ==
-                                    absl::string_view::npos;
-  if (plain) {
-    int64_t seconds;
-    if (!absl::SimpleAtoi(text, &seconds)) {
+  if (IsPlainSeconds(text)) {
+    if (!absl::ParseDuration(absl::StrCat(text, "s"), &d) ||
+        d == absl::InfiniteDuration()) {
       return Usage(absl::StrCat(flag, " \"", absl::CHexEscape(text), "\": too large"));
     }
-    d = absl::Seconds(seconds);
   } else if (!absl::ParseDuration(text, &d) || d == absl::InfiniteDuration()) {
     return Usage(absl::StrCat(flag, " \"", absl::CHexEscape(text),
                               "\": not a duration (e.g. 10s, 500ms, 2m)"));

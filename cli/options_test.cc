@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/str_cat.h"
 #include "gtest/gtest.h"
 
 namespace sshproxy::cli {
@@ -93,6 +94,27 @@ TEST(OptionsTest, Flags) {
   EXPECT_EQ(Parse({"-V"})->action, Options::Action::kVersion);
 }
 
+// Plain numbers are seconds for every duration option, decimals included.
+TEST(OptionsTest, DurationsTakeTheSameFormsEverywhere) {
+  const std::pair<const char*, absl::Duration> forms[] = {
+      {"0.5", absl::Milliseconds(500)}, {"2", absl::Seconds(2)},
+      {"1.25", absl::Milliseconds(1250)}, {"10.0", absl::Seconds(10)},
+      {"1.5s", absl::Milliseconds(1500)}, {"250ms", absl::Milliseconds(250)},
+      {"2m", absl::Minutes(2)},
+  };
+  for (const auto& [text, want] : forms) {
+    for (const char* flag : {"--wait", "--connect-timeout", "--mux-timeout"}) {
+      absl::StatusOr<Options> o = Parse({absl::StrCat(flag, "=", text), "x"});
+      ASSERT_TRUE(o.ok()) << flag << "=" << text << ": " << o.status();
+      const absl::Duration got = std::string(flag) == "--wait" ? o->wait
+                                 : std::string(flag) == "--mux-timeout"
+                                     ? o->mux_timeout
+                                     : o->connect_timeout;
+      EXPECT_EQ(got, want) << flag << "=" << text;
+    }
+  }
+}
+
 TEST(OptionsTest, LocalSocketFromEnvironment) {
   EXPECT_EQ(Parse({".host"}, "/tmp/env.sock")->local_socket, "/tmp/env.sock");
   EXPECT_EQ(Parse({".host"}, "")->local_socket, "/run/ssh-unix-local/socket");
@@ -144,6 +166,12 @@ TEST(OptionsTest, Rejects) {
       {{"--wait=forever", "x"}, "--wait \"forever\": not a duration"},
       {{"--mux-timeout=0", "x"}, "must be positive"},
       {{"--wait=-1s", "x"}, "--wait \"-1s\": must not be negative"},
+      {{"--wait=.5", "x"}, "--wait \".5\": not a duration"},
+      {{"--wait=1.", "x"}, "--wait \"1.\": not a duration"},
+      {{"--wait=1.2.3", "x"}, "not a duration"},
+      {{"--wait= 1", "x"}, "not a duration"},
+      {{"--mux-timeout=0.0", "x"}, "must be positive"},
+      {{"--connect-timeout=99999999999999999999.5", "x"}, "too large"},
   };
   for (const Case& c : cases) {
     absl::StatusOr<Options> o = Parse(c.args);

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <netdb.h>
 #include <arpa/inet.h>
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
@@ -157,6 +158,39 @@ absl::Status ExplainRefused(Syscalls& sys, absl::string_view path, int anchor,
       absl::StrCat(what, ": ", FileKind(st.st_mode), " is there, not a socket"));
 }
 
+// An IPv6 literal with a zone, "fe80::1%eth0" or "fe80::1%2" (RFC 4007): a
+// link-local sshAddress means nothing without the interface. inet_pton()
+// knows no zones; getaddrinfo() with AI_NUMERICHOST parses them (a name
+// through if_nametoindex(), which glibc allows for link-local addresses
+// only) and never asks DNS or NSS.
+absl::StatusOr<sockaddr_in6> ParseScopedIpv6(const std::string& host) {
+  const size_t percent = host.find('%');
+  in6_addr bare;
+  if (percent == std::string::npos ||
+      inet_pton(AF_INET6, host.substr(0, percent).c_str(), &bare) != 1) {
+    return absl::InvalidArgumentError(absl::StrCat(
+        "\"", absl::CHexEscape(host), "\" is not an IPv4 or IPv6 address"));
+  }
+  addrinfo hints = {};
+  hints.ai_family = AF_INET6;
+  hints.ai_socktype = SOCK_STREAM;
+  hints.ai_flags = AI_NUMERICHOST;
+  addrinfo* found = nullptr;
+  if (getaddrinfo(host.c_str(), nullptr, &hints, &found) != 0 || found == nullptr ||
+      found->ai_addrlen != sizeof(sockaddr_in6)) {
+    if (found != nullptr) freeaddrinfo(found);
+    return absl::InvalidArgumentError(absl::StrCat(
+        "IPv6 address \"", absl::CHexEscape(host), "\": its zone \"",
+        absl::CHexEscape(host.substr(percent + 1)),
+        "\" is no network interface here (ip link lists them; a name is taken for "
+        "link-local fe80:: addresses only, a number for any)"));
+  }
+  sockaddr_in6 out;
+  std::memcpy(&out, found->ai_addr, sizeof(out));
+  freeaddrinfo(found);
+  return out;
+}
+
 }  // namespace
 
 std::string UnixAddressName(absl::string_view path) {
@@ -226,13 +260,15 @@ absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
   }
   if (inet_pton(AF_INET6, host.c_str(), &v6.sin6_addr) == 1) {
     v6.sin6_family = AF_INET6;
-    v6.sin6_port = htons(port);
-    return ConnectStream(sys, AF_INET6, reinterpret_cast<const sockaddr*>(&v6),
-                         sizeof(v6), absl::StrCat("connect tcp:[", host, "]:", port),
-                         options);
+  } else if (absl::StatusOr<sockaddr_in6> scoped = ParseScopedIpv6(host); scoped.ok()) {
+    v6 = *scoped;
+  } else {
+    return scoped.status();
   }
-  return absl::InvalidArgumentError(absl::StrCat(
-      "\"", absl::CHexEscape(address), "\" is not an IPv4 or IPv6 address"));
+  v6.sin6_port = htons(port);
+  return ConnectStream(sys, AF_INET6, reinterpret_cast<const sockaddr*>(&v6), sizeof(v6),
+                       absl::StrCat("connect tcp:[", absl::CHexEscape(host), "]:", port),
+                       options);
 }
 
 absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,

@@ -36,8 +36,10 @@ absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,
                                       const ConnectOptions& options);
 
 // Connects over TCP to `address` (an IPv4 or IPv6 literal, IPv6 with or
-// without brackets; never a name to resolve) and `port`. For machines that
-// machined knows only by an SSH address.
+// without brackets and with or without a zone: "fe80::1%eth0", "fe80::1%2";
+// never a name to resolve) and `port`. For machines that machined knows only
+// by an SSH address. InvalidArgumentError for anything else, or a zone that
+// names no interface here.
 absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
                                     uint16_t port, const ConnectOptions& options);
 

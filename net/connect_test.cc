@@ -456,13 +456,52 @@ TEST(ConnectTcpTest, Ipv4AndIpv6Literals) {
 }
 
 TEST(ConnectTcpTest, NamesAreNotResolved) {
-  for (const char* address : {"example.com", "", "1.2.3", "[::1", "fe80::1%eth0"}) {
+  for (const char* address : {"example.com", "", "1.2.3", "[::1", "example.com%lo", "1.2.3.4%lo"}) {
     FakeSyscalls sys;  // nothing may be called
     absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, address, 22, kUnbounded);
     ASSERT_FALSE(fd.ok()) << address;
     EXPECT_EQ(fd.status().code(), absl::StatusCode::kInvalidArgument);
     EXPECT_THAT(std::string(fd.status().message()),
                 HasSubstr("is not an IPv4 or IPv6 address"));
+  }
+}
+
+// A link-local sshAddress needs its zone: the interface goes into
+// sin6_scope_id (lo is interface 1 in every network namespace).
+TEST(ConnectTcpTest, Ipv6WithAZone) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"fe80::1%lo", "connect(3, inet6:[fe80::1%1]:22)"},
+      {"[fe80::1%lo]", "connect(3, inet6:[fe80::1%1]:22)"},
+      {"fe80::1%7", "connect(3, inet6:[fe80::1%7]:22)"},
+      {"2001:db8::1%3", "connect(3, inet6:[2001:db8::1%3]:22)"},
+      {"fe80::1", "connect(3, inet6:[fe80::1%0]:22)"},
+  };
+  for (const auto& [address, want] : cases) {
+    FakeSyscalls sys;
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect").Fails(ECONNREFUSED);
+    sys.Expect("close");
+    absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, address, 22, kUnbounded);
+    ASSERT_GE(sys.log().size(), 2u) << address;
+    EXPECT_EQ(sys.log()[1], want) << address;
+    EXPECT_EQ(fd.status().code(), absl::StatusCode::kUnavailable) << address;
+  }
+}
+
+TEST(ConnectTcpTest, ZoneThatIsNoInterface) {
+  const std::pair<const char*, const char*> cases[] = {
+      {"fe80::1%nosuch0",
+       "IPv6 address \"fe80::1%nosuch0\": its zone \"nosuch0\" is no network interface "
+       "here (ip link lists them; a name is taken for link-local fe80:: addresses only, "
+       "a number for any)"},
+      {"2001:db8::1%lo", "its zone \"lo\" is no network interface here"},
+      {"fe80::1%", "its zone \"\" is no network interface here"},
+  };
+  for (const auto& [address, want] : cases) {
+    FakeSyscalls sys;  // nothing may be called
+    absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, address, 22, kUnbounded);
+    EXPECT_EQ(fd.status().code(), absl::StatusCode::kInvalidArgument) << address;
+    EXPECT_THAT(std::string(fd.status().message()), HasSubstr(want)) << address;
   }
 }
 

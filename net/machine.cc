@@ -35,6 +35,20 @@ absl::Status OptionalString(const json& object, const char* field,
   return absl::OkStatus();
 }
 
+// No scope had a machined to ask. `missing` says, per socket, what was found
+// there. A socket that refuses is one a machined left behind when it stopped
+// (or crashed): starting it again is the cure, not looking for a missing
+// package.
+absl::Status NoMachined(absl::string_view name, const std::vector<std::string>& missing,
+                        bool refused) {
+  return absl::NotFoundError(absl::StrCat(
+      "no systemd-machined to ask about machine ", name, ": ", absl::StrJoin(missing, "; "),
+      refused ? "; systemd-machined is not running (its socket file is left): start it "
+                "(systemctl start systemd-machined; systemctl status systemd-machined "
+                "says why it stopped)"
+              : "; is systemd-machined running? (systemctl status systemd-machined)"));
+}
+
 }  // namespace
 
 absl::StatusOr<MachineRecord> DecodeMachineReply(absl::string_view reply) {
@@ -91,9 +105,9 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
   const std::string request =
       json{{"method", "io.systemd.Machine.List"}, {"parameters", {{"name", std::string(name)}}}}
           .dump();
-  std::vector<std::string> missing;  // sockets that were not there
+  std::vector<std::string> missing;  // "PATH is not there", "PATH refuses ..."
   std::vector<std::string> unknown;  // scopes that do not know the machine
-  absl::Status last = absl::OkStatus();
+  bool refused = false;              // a socket file without a machined behind it
   for (const Scope& scope : order) {
     const std::string path =
         absl::StrCat(scope.runtime_dir, "/systemd/machine/io.systemd.Machine");
@@ -101,9 +115,14 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
     absl::StatusOr<UniqueFd> fd = ConnectUnix(sys, path, ConnectOptions{timeout});
     if (!fd.ok()) {
       // Missing or refusing: try the next scope (systemd stops here).
-      if (absl::IsNotFound(fd.status()) || absl::IsUnavailable(fd.status())) {
-        missing.push_back(path);
-        last = fd.status();
+      if (absl::IsNotFound(fd.status())) {
+        missing.push_back(absl::StrCat(path, " is not there"));
+        continue;
+      }
+      if (absl::IsUnavailable(fd.status())) {
+        refused = true;
+        missing.push_back(absl::StrCat(path, " refuses connections (",
+                                       fd.status().message(), ")"));
         continue;
       }
       return fd.status();
@@ -122,13 +141,7 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
     }
     return MachineLookup{scope.label, scope.runtime_dir, *std::move(record)};
   }
-  if (unknown.empty()) {
-    return absl::NotFoundError(absl::StrCat(
-        "no systemd-machined to ask about machine ", name, ": ",
-        absl::StrJoin(missing, " and "), missing.size() > 1 ? " are" : " is",
-        " not there (", last.message(), "); is systemd-machined running? "
-        "(systemctl status systemd-machined)"));
-  }
+  if (unknown.empty()) return NoMachined(name, missing, refused);
   return absl::NotFoundError(absl::StrCat(
       "machine ", name, " is not known to systemd-machined (asked the ",
       absl::StrJoin(unknown, " and "), " scope", unknown.size() > 1 ? "s" : "",

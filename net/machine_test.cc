@@ -208,11 +208,37 @@ TEST(LookupMachineTest, NoMachinedAtAll) {
   EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
   EXPECT_THAT(std::string(r.status().message()),
               HasSubstr("no systemd-machined to ask about machine f: "
-                        "/run/user/1000/systemd/machine/io.systemd.Machine and "
-                        "/run/systemd/machine/io.systemd.Machine are not there"));
+                        "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
+                        "/run/systemd/machine/io.systemd.Machine is not there"));
   EXPECT_THAT(std::string(r.status().message()),
               ::testing::EndsWith("; is systemd-machined running? (systemctl status "
                                   "systemd-machined)"));
+}
+
+// A socket file with no machined behind it: a machined that stopped. Saying
+// "not there" would send the user looking for a file that is there.
+TEST(LookupMachineTest, RefusingSocketIsNotCalledMissing) {
+  FakeSyscalls sys;
+  sys.Expect("socket").Returns(3);
+  sys.Expect("connect").Fails(ENOENT);
+  sys.Expect("close");
+  sys.Expect("socket").Returns(4);
+  sys.Expect("connect").Fails(ECONNREFUSED);
+  sys.Expect("close");
+  sys.Expect("open").Returns(5);
+  sys.Expect("fstat").OnFd(5).Mode(S_IFSOCK | 0777);
+  sys.Expect("close").OnFd(5);
+  absl::StatusOr<MachineLookup> r = LookupMachine(sys, "f", kScopes, absl::Seconds(5));
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.status().code(), absl::StatusCode::kNotFound);
+  EXPECT_EQ(r.status().message(),
+            "no systemd-machined to ask about machine f: "
+            "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
+            "/run/systemd/machine/io.systemd.Machine refuses connections (connect "
+            "unix:/run/systemd/machine/io.systemd.Machine: Connection refused); "
+            "systemd-machined is not running (its socket file is left): start it "
+            "(systemctl start systemd-machined; systemctl status systemd-machined says "
+            "why it stopped)");
 }
 
 TEST(LookupMachineTest, KnownNowhere) {

@@ -73,16 +73,20 @@ absl::StatusOr<Verdict> Examine(absl::string_view got, size_t seen,
   if (digits.find_first_not_of("0123456789") != absl::string_view::npos) {
     return BadReply(what, got, "expected \"OK <port>\\n\"");
   }
+  // At most kMaxMuxReply - 3 digits: the sum cannot overflow 64 bits.
+  uint64_t port = 0;
+  for (char c : digits) port = port * 10 + static_cast<uint64_t>(c - '0');
+  const absl::string_view line =
+      newline == absl::string_view::npos ? got : got.substr(0, newline + 1);
+  // Judged before the cap: a number too big for a port is one, whether or not
+  // its newline fit in the bytes we read ("OK 99999999999\n" is 15 bytes).
+  if (port > 0xffffffffull) return BadReply(what, line, "port out of range");
   if (newline == absl::string_view::npos) {
     if (got.size() == kMaxMuxReply) return BadReply(what, got, "line too long");
     if (hung_up) return BadReply(what, got, "then the connection closed");
     return Verdict{Verdict::kMore};
   }
-  const absl::string_view line = got.substr(0, newline + 1);
   if (digits.empty()) return BadReply(what, line, "no port");
-  uint64_t port = 0;
-  for (char c : digits) port = port * 10 + static_cast<uint64_t>(c - '0');
-  if (port > 0xffffffffull) return BadReply(what, line, "port out of range");
   return Verdict{Verdict::kLine, line.size(), static_cast<uint32_t>(port)};
 }
 

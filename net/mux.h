@@ -48,8 +48,10 @@ struct MuxReply {
 //   UnavailableError  the multiplexer closed (or reset) the connection before
 //                     any byte: nothing listens on that port in the guest;
 //   DataLossError     a partial OK line, then EOF; a malformed OK line
-//                     ("OK x", "OK \n", "OK 4294967296\n"), or one longer than
-//                     kMaxMuxReply; or a timeout in the middle of it.
+//                     ("OK x", "OK \n"), one longer than kMaxMuxReply; a
+//                     port above 4294967295 ("OK 99999999999\n": "port out of
+//                     range", said as soon as the digits show it, though only
+//                     kMaxMuxReply bytes are read); or a timeout in the middle.
 // `what` names the connection in messages ("port 22 on /run/fc.sock").
 absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
                                       absl::Duration timeout,

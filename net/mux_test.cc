@@ -57,7 +57,9 @@ std::vector<ReplyCase> Cases() {
       {"no_port", "OK \n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "no port"},
       {"crlf", "OK 1\r\n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "expected"},
       {"out_of_range", "OK 4294967296\n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "port out of range"},
-      {"too_long", "OK 12345678901\n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "line too long"},
+      {"out_of_range_11_digits", "OK 99999999999\n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "port out of range"},
+      {"out_of_range_no_newline_yet", "OK 5000000000", "", ReplyCase::kQuiet, data_loss, K::kOk, 0, "\"OK 5000000000\": port out of range"},
+      {"too_long", "OK 00000000001\n", "", ReplyCase::kOpen, data_loss, K::kOk, 0, "line too long"},
       {"stall_mid_line", "OK 10", "", ReplyCase::kQuiet, data_loss, K::kOk, 0, "nothing more within 5s"},
       {"stall_after_o", "O", "", ReplyCase::kQuiet, data_loss, K::kOk, 0, "\"O\": nothing more"},
   };

@@ -4,7 +4,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <arpa/inet.h>
 #include <linux/vm_sockets.h>
+#include <netinet/in.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
@@ -48,6 +50,13 @@ std::string Address(const sockaddr* addr, socklen_t len) {
   if (addr->sa_family == AF_VSOCK) {
     const auto* vm = reinterpret_cast<const sockaddr_vm*>(addr);
     return absl::StrCat("vsock:", vm->svm_cid, ":", vm->svm_port);
+  }
+  if (addr->sa_family == AF_INET6) {
+    const auto* in6 = reinterpret_cast<const sockaddr_in6*>(addr);
+    char text[INET6_ADDRSTRLEN] = "";
+    inet_ntop(AF_INET6, &in6->sin6_addr, text, sizeof(text));
+    return absl::StrCat("inet6:[", text, "%", in6->sin6_scope_id, "]:",
+                        ntohs(in6->sin6_port));
   }
   return Domain(addr->sa_family);
 }
