@@ -109,8 +109,9 @@ std::string ConnectHint(const absl::Status& s, const Endpoint& e, const Options&
       return "is the VM or container running, and is its sshd socket-activated "
              "(e.g. by systemd-ssh-generator)?";
     case absl::StatusCode::kPermissionDenied:
-      return "the socket's owner, group and mode decide who may connect: run as "
-             "a user who may, or ask for group access";
+      return "the socket's owner, group and mode decide who may connect, and each "
+             "directory above it must let this user search it (namei -l PATH shows "
+             "which refuses): run as a user who may, or ask for group access";
     case absl::StatusCode::kFailedPrecondition:
       return "is the path right? it must name the socket file itself";
     case absl::StatusCode::kUnavailable:
