@@ -382,8 +382,12 @@ every session, on {os.cpu_count()} cores), not the proxy's.
   together: 33-34 page faults instead of 49, peak RSS 952-1016 KiB instead
   of 1776-1832, and 1.05-1.07x the floor where the same code linked without
   the list was 1.11-1.20x (interleaved runs of 500-600 hand-overs on this
-  machine, 2026-11-25). The rest is the locale set-up itself, which only an
-  Abseil whose Status does not include `<iostream>` would remove.
+  machine, 2026-11-25, under other load). The rest is the locale set-up
+  itself, which only an Abseil whose Status does not include `<iostream>`
+  would remove. Since then `--mode=auto` checks that the peer is ssh (one
+  `getsockopt` and a read of `/proc/PID/comm`): 1.151x against 1.133x with
+  `--mode=fdpass` in 400 interleaved runs on a quiet machine, where the
+  ratio to the floor is 1.13-1.20x: the target stays missed.
 - **Relay throughput** (target 60% of direct, as root and as {user_name}):
   upload {float(me["up_vs_direct"]):.0%} and download {float(me["down_vs_direct"]):.0%} in this run;
   as {user_name} {float(as_user["up_vs_direct"]):.0%} and {float(as_user["down_vs_direct"]):.0%}. The caller writes into its pipe
@@ -405,8 +409,12 @@ every session, on {os.cpu_count()} cores), not the proxy's.
   wake-up costs several microseconds. The relay's own work is 6 system calls
   per round trip (2 polls, 4 splices); a build that skips the 2 splices that
   find nothing moved the median by 0.4 us (22.8 against 23.2 us), so what
-  is left is the scheduler's, not the relay's. socat and nc have the same
-  two hops and more work per hop.
+  is left is the scheduler's, not the relay's. On a quiet machine socat
+  is faster than every relay tried, though it makes the same three calls
+  per hop: in the same interleaved runs (2000 rounds, 2026-11-25) a minimal
+  C relay took 65-79 us with poll and read/write and 77-93 us with poll and
+  splice, socat 45-50 us. Splice costs more than a copy for one byte, and
+  the rest of socat's lead is not explained yet.
 - **Storm wall time** is sshd's: key exchange, authentication and the remote
   login shell, 200 times on 2 cores; on this machine the shell's rc files
   also take a lock (pyenv), which serialises part of each session.
