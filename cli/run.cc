@@ -334,6 +334,7 @@ absl::Status CheckStandardFds(const Io& io, bool fdpass) {
 struct Connection {
   net::UniqueFd fd;
   std::string description;  // what it is connected to
+  bool tcp = false;         // a VM reached over TCP (machined's sshAddress)
 };
 
 // Resolves and connects, both inside --wait: a machine that registers late
@@ -363,10 +364,15 @@ absl::StatusOr<Connection> Reach(net::Syscalls& sys, const parser::Target& targe
   if (io.debug) {
     io.debug(absl::StrCat("connected to ", endpoint->description, " as fd ", fd->get()));
   }
-  return Connection{*std::move(fd), endpoint->description};
+  return Connection{*std::move(fd), endpoint->description, !endpoint->tcp_address.empty()};
 }
 
 absl::Status RelayConnection(net::Syscalls& sys, const Connection& c, const Io& io) {
+  if (c.tcp) {
+    // Only latency is at stake: a failure is worth a debug line, not an exit.
+    absl::Status nodelay = net::SetTcpNoDelay(sys, c.fd.get());
+    if (!nodelay.ok() && io.debug) io.debug(std::string(nodelay.message()));
+  }
   net::RelayStats stats;
   absl::Status s = net::Relay(sys, io.in, io.out, c.fd.get(), &stats);
   if (io.debug) {

@@ -350,6 +350,35 @@ TEST_F(RunTest, MachineVmOverTcp) {
   EXPECT_EQ(sys_.log()[12], "socket(AF_INET, SOCK_STREAM|SOCK_CLOEXEC, 0)");
 }
 
+// Relayed to a VM over TCP: Nagle off, or the second of two packets ssh
+// writes back to back waits for the first one's acknowledgement. A failure
+// to turn it off costs latency only, so the relay goes on.
+TEST_F(RunTest, MachineVmOverTcpRelayTurnsNagleOff) {
+  for (const bool fails : {false, true}) {
+    SCOPED_TRACE(fails ? "setsockopt fails" : "setsockopt works");
+    FakeSyscalls sys;
+    sys.Adopt(1);
+    ExpectMachined(sys, R"({"parameters":{"class":"vm","sshAddress":"127.0.0.1"}})");
+    sys.Expect("socket").Returns(3);
+    sys.Expect("connect").OnFd(3);
+    if (fails) {
+      sys.Expect("setsockopt").OnFd(3).Fails(ENOPROTOOPT);
+    } else {
+      sys.Expect("setsockopt").OnFd(3);
+    }
+    ExpectShortRelay(sys);
+    Options o = Opts("machine/fedora", "2222");
+    o.mode = Options::Mode::kRelay;
+    debug_.clear();
+    absl::Status s = cli::Run(sys, o, MakeIo(true));
+    ASSERT_TRUE(s.ok()) << s;
+    EXPECT_THAT(sys.log(), Contains("setsockopt(3, IPPROTO_TCP, TCP_NODELAY, 1)"));
+    if (fails) {
+      EXPECT_THAT(debug_, Contains("setsockopt(3, TCP_NODELAY): Protocol not available"));
+    }
+  }
+}
+
 TEST_F(RunTest, MachinesThatCannotBeReached) {
   const std::pair<const char*, const char*> cases[] = {
       {R"({"parameters":{"class":"vm"}})",

@@ -8,6 +8,7 @@
 #include <arpa/inet.h>
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -269,6 +270,15 @@ absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
   return ConnectStream(sys, AF_INET6, reinterpret_cast<const sockaddr*>(&v6), sizeof(v6),
                        absl::StrCat("connect tcp:[", absl::CHexEscape(host), "]:", port),
                        options);
+}
+
+absl::Status SetTcpNoDelay(Syscalls& sys, int fd) {
+  const int one = 1;
+  SyscallResult<int> r = sys.SetSockOpt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  if (!r.ok()) {
+    return absl::ErrnoToStatus(r.error, absl::StrCat("setsockopt(", fd, ", TCP_NODELAY)"));
+  }
+  return absl::OkStatus();
 }
 
 absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,

@@ -43,6 +43,12 @@ absl::StatusOr<UniqueFd> ConnectVsock(Syscalls& sys, uint32_t cid,
 absl::StatusOr<UniqueFd> ConnectTcp(Syscalls& sys, absl::string_view address,
                                     uint16_t port, const ConnectOptions& options);
 
+// Turns off Nagle's algorithm on the TCP socket `fd`. For a relay: every
+// write it makes is a packet ssh already wrote, and Nagle would hold the
+// second of two back-to-back packets until the first is acknowledged (ssh
+// sets this itself on a socket it holds, for interactive sessions).
+absl::Status SetTcpNoDelay(Syscalls& sys, int fd);
+
 // Returns "unix:/run/x.sock" (C-escaped) and "vsock:4711:22": how errors and
 // verbose lines name an address.
 std::string UnixAddressName(absl::string_view path);

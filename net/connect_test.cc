@@ -455,6 +455,16 @@ TEST(ConnectTcpTest, Ipv4AndIpv6Literals) {
   }
 }
 
+TEST(ConnectTcpTest, NoDelayTurnsNagleOff) {
+  FakeSyscalls sys;
+  sys.Expect("setsockopt").OnFd(3);
+  sys.Expect("setsockopt").OnFd(3).Fails(ENOPROTOOPT);
+  EXPECT_TRUE(SetTcpNoDelay(sys, 3).ok());
+  EXPECT_EQ(sys.log()[0], "setsockopt(3, IPPROTO_TCP, TCP_NODELAY, 1)");
+  absl::Status s = SetTcpNoDelay(sys, 3);
+  EXPECT_EQ(s.message(), "setsockopt(3, TCP_NODELAY): Protocol not available");
+}
+
 TEST(ConnectTcpTest, NamesAreNotResolved) {
   for (const char* address : {"example.com", "", "1.2.3", "[::1", "example.com%lo", "1.2.3.4%lo"}) {
     FakeSyscalls sys;  // nothing may be called

@@ -64,6 +64,10 @@ SyscallResult<int> PosixSyscalls::GetSockOpt(int fd, int level, int name,
                                              void* value, socklen_t* len) {
   return Result(::getsockopt(fd, level, name, value, len));
 }
+SyscallResult<int> PosixSyscalls::SetSockOpt(int fd, int level, int name,
+                                             const void* value, socklen_t len) {
+  return Result(::setsockopt(fd, level, name, value, len));
+}
 SyscallResult<int> PosixSyscalls::Fstat(int fd, struct stat* st) {
   return Result(::fstat(fd, st));
 }

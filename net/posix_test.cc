@@ -6,6 +6,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
@@ -92,6 +94,29 @@ TEST(PosixTest, ConnectsShortAndLongPathsAndHandsOver) {
     EXPECT_EQ(std::string(buf, 4), "ping");
     for (int f : {received, server, listener, pair[0], pair[1]}) close(f);
   }
+}
+
+// The option the relay sets on a VM's TCP connection, on a real one.
+TEST(PosixTest, TcpNoDelayIsSet) {
+  PosixSyscalls sys;
+  int listener = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in addr = {};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof(addr);
+  ASSERT_EQ(bind(listener, reinterpret_cast<sockaddr*>(&addr), len), 0);
+  ASSERT_EQ(listen(listener, 1), 0);
+  ASSERT_EQ(getsockname(listener, reinterpret_cast<sockaddr*>(&addr), &len), 0);
+  absl::StatusOr<UniqueFd> fd = ConnectTcp(sys, "127.0.0.1", ntohs(addr.sin_port), {});
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  int on = -1;
+  socklen_t on_len = sizeof(on);
+  ASSERT_EQ(getsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &on, &on_len), 0);
+  EXPECT_EQ(on, 0);  // the kernel's default: Nagle on
+  ASSERT_TRUE(SetTcpNoDelay(sys, fd->get()).ok());
+  ASSERT_EQ(getsockopt(fd->get(), IPPROTO_TCP, TCP_NODELAY, &on, &on_len), 0);
+  EXPECT_NE(on, 0);
+  close(listener);
 }
 
 TEST(PosixTest, RealErrors) {

@@ -51,6 +51,8 @@ class Syscalls {
   virtual SyscallResult<int> Poll(pollfd* fds, nfds_t nfds, int timeout_ms) = 0;
   virtual SyscallResult<int> GetSockOpt(int fd, int level, int name,
                                         void* value, socklen_t* len) = 0;
+  virtual SyscallResult<int> SetSockOpt(int fd, int level, int name,
+                                        const void* value, socklen_t len) = 0;
   virtual SyscallResult<int> Fstat(int fd, struct stat* st) = 0;
   virtual SyscallResult<int> Fcntl(int fd, int cmd, int arg) = 0;
   virtual SyscallResult<int> Shutdown(int fd, int how) = 0;

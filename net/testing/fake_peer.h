@@ -59,6 +59,9 @@ class FakePeer : public Syscalls {
   SyscallResult<ssize_t> SendMsg(int, const msghdr*, int) override { Die("sendmsg"); }
   SyscallResult<ssize_t> Read(int, void*, size_t) override { Die("read"); }
   SyscallResult<int> GetSockOpt(int, int, int, void*, socklen_t*) override { Die("getsockopt"); }
+  SyscallResult<int> SetSockOpt(int, int, int, const void*, socklen_t) override {
+    Die("setsockopt");
+  }
   SyscallResult<int> Fstat(int, struct stat*) override { Die("fstat"); }
   SyscallResult<int> Fcntl(int, int, int) override { Die("fcntl"); }
   SyscallResult<int> Shutdown(int, int) override { Die("shutdown"); }

@@ -7,6 +7,7 @@
 #include <arpa/inet.h>
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
@@ -230,6 +231,18 @@ SyscallResult<int> FakeSyscalls::GetSockOpt(int fd, int level, int name,
   size_t n = std::min<size_t>(*len, s.data_.size());
   std::memcpy(value, s.data_.data(), n);
   *len = static_cast<socklen_t>(n);
+  return {static_cast<int>(s.value_.value_or(0)), s.error_};
+}
+
+SyscallResult<int> FakeSyscalls::SetSockOpt(int fd, int level, int name,
+                                            const void* value, socklen_t len) {
+  int v = 0;
+  std::memcpy(&v, value, std::min<size_t>(len, sizeof(v)));
+  Step s = Next("setsockopt", fd,
+                absl::StrCat("setsockopt(", fd, ", ",
+                             level == IPPROTO_TCP ? "IPPROTO_TCP" : absl::StrCat(level), ", ",
+                             name == TCP_NODELAY ? "TCP_NODELAY" : absl::StrCat(name), ", ",
+                             v, ")"));
   return {static_cast<int>(s.value_.value_or(0)), s.error_};
 }
 

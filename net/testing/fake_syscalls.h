@@ -109,6 +109,8 @@ class FakeSyscalls : public Syscalls {
   SyscallResult<int> Poll(pollfd* fds, nfds_t nfds, int timeout_ms) override;
   SyscallResult<int> GetSockOpt(int fd, int level, int name, void* value,
                                 socklen_t* len) override;
+  SyscallResult<int> SetSockOpt(int fd, int level, int name, const void* value,
+                                socklen_t len) override;
   SyscallResult<int> Fstat(int fd, struct stat* st) override;
   SyscallResult<int> Fcntl(int fd, int cmd, int arg) override;
   SyscallResult<int> Shutdown(int fd, int how) override;
