@@ -163,23 +163,30 @@ TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
   EXPECT_EQ(sys.log()[2], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
 }
 
+// A helper next to the proxy that is missing (ENOENT) or may not run
+// (EACCES) leaves the one in PREFIX/libexec to try.
 TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
-  FakeSyscalls sys;
-  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
-  sys.Expect("pipe2").Returns(5);
-  sys.Expect("spawn").Fails(ENOENT);
-  sys.Expect("spawn").Returns(7);
-  sys.Expect("close").OnFd(6);
-  sys.Expect("poll").Revents(POLLIN);
-  sys.Expect("read").Data(R"({"cid":9,"id":2,"name":"b","uri":"u"})");
-  sys.Expect("poll").Revents(POLLIN);
-  sys.Expect("read").Returns(0);
-  sys.Expect("waitpid");
-  sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(sys.log()[3],
-            "spawn(/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt any b, out 6)");
+  for (const int error : {ENOENT, EACCES}) {
+    SCOPED_TRACE(error);
+    FakeSyscalls sys;
+    sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
+    sys.Expect("pipe2").Returns(5);
+    sys.Expect("spawn").Fails(error);
+    sys.Expect("spawn").Returns(7);
+    sys.Expect("close").OnFd(6);
+    sys.Expect("poll").Revents(POLLIN);
+    sys.Expect("read").Data(R"({"cid":9,"id":2,"name":"b","uri":"u"})");
+    sys.Expect("poll").Revents(POLLIN);
+    sys.Expect("read").Returns(0);
+    sys.Expect("waitpid");
+    sys.Expect("close").OnFd(5);
+    absl::StatusOr<LibvirtDomain> d =
+        LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+    ASSERT_TRUE(d.ok()) << d.status();
+    EXPECT_EQ(d->cid, 9u);
+    EXPECT_EQ(sys.log()[3],
+              "spawn(/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt any b, out 6)");
+  }
 }
 
 TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
@@ -199,25 +206,6 @@ TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
             "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: install it with "
             "ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for "
             "PREFIX/bin/)");
-}
-
-TEST(LookupLibvirtDomainTest, HelperThatMayNotRunLeavesTheNextToTry) {
-  FakeSyscalls sys;
-  sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
-  sys.Expect("pipe2").Returns(5);
-  sys.Expect("spawn").Fails(EACCES);
-  sys.Expect("spawn").Returns(7);
-  sys.Expect("close").OnFd(6);
-  sys.Expect("poll").Revents(POLLIN);
-  sys.Expect("read").Data(R"({"cid":9,"id":2,"name":"b","uri":"u"})");
-  sys.Expect("poll").Revents(POLLIN);
-  sys.Expect("read").Returns(0);
-  sys.Expect("waitpid");
-  sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
-  ASSERT_TRUE(d.ok()) << d.status();
-  EXPECT_EQ(d->cid, 9u);
 }
 
 TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
