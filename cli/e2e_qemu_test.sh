@@ -24,13 +24,19 @@ dry_run() {
   expect_eq "stdout" "" "$(cat "$E2E/out")"
 }
 
-case_resolves_by_name_uuid_and_id() {
+# expect_dry_runs EXIT < TABLE: each line "HOST|STDERR" gives that one line
+# on stderr and exit code EXIT under --dry-run.
+expect_dry_runs() {
   local host want
   while IFS='|' read -r host want; do
     dry_run "$PROXY" --dry-run "$host"
-    expect_eq "$host exit" 0 "$RC"
+    expect_eq "$host exit" "$1" "$RC"
     expect_eq "$host" "$want" "$ERR"
-  done <<TABLE
+  done
+}
+
+case_resolves_by_name_uuid_and_id() {
+  expect_dry_runs 0 <<TABLE
 qemu/web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
 qemu%web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
 qemu:system/web|qemu web ($URI, domain 1): vsock cid=4711 port=2222
@@ -41,12 +47,7 @@ TABLE
 }
 
 case_errors_are_one_line() {
-  local host want
-  while IFS='|' read -r host want; do
-    dry_run "$PROXY" --dry-run "$host"
-    expect_eq "$host exit" 1 "$RC"
-    expect_eq "$host" "$want" "$ERR"
-  done <<TABLE
+  expect_dry_runs 1 <<TABLE
 qemu/nosuch|ssh-socket-proxy: qemu domain 'nosuch' not found at $URI
 qemu/2|ssh-socket-proxy: qemu domain 'novsock' at $URI has no vsock device: add <vsock model='virtio'><cid auto='yes'/></vsock> to its <devices> (virsh edit novsock) and restart it
 qemu/off|ssh-socket-proxy: qemu domain 'off' at $URI is shut off; start it (virsh -c $URI start off)
