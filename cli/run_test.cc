@@ -287,7 +287,7 @@ void ExpectMachined(FakeSyscalls& sys, const std::string& reply, bool bounded = 
   }
   sys.Expect("write").OnFd(3);
   sys.Expect("poll").Revents(POLLIN);
-  sys.Expect("recv").Data(reply + std::string("\0", 1));
+  sys.Expect("read").Data(reply + std::string("\0", 1));
   sys.Expect("close").OnFd(3);
 }
 

@@ -21,7 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
-#include "net/deadline.h"
+#include "net/io.h"
 
 namespace sshproxy::net {
 namespace {
@@ -41,16 +41,9 @@ absl::Status TimedOut(absl::string_view what) {
 // socket, where the kernel goes on connecting) and returns its result.
 absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
                           absl::Time deadline) {
-  for (;;) {
-    pollfd p = {fd, POLLOUT, 0};
-    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
-    if (!r.ok()) {
-      if (r.error == EINTR) continue;
-      return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
-    }
-    if (r.value == 0) return TimedOut(what);
-    break;
-  }
+  absl::StatusOr<short> ready = PollUntil(sys, fd, POLLOUT, deadline, what);
+  if (!ready.ok()) return ready.status();
+  if (*ready == 0) return TimedOut(what);
   int error = 0;
   socklen_t len = sizeof(error);
   SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
@@ -205,40 +198,32 @@ std::string VsockAddressName(uint32_t cid, uint32_t port) {
 absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
                                      const ConnectOptions& options) {
   const std::string what = absl::StrCat("connect ", UnixAddressName(path));
+  // A path too long for sun_path (108 bytes with the NUL) is reached through
+  // an O_PATH descriptor of the socket file, whose /proc/self/fd name is
+  // short. The descriptor also anchors ExplainRefused to the same file.
+  UniqueFd anchor;
+  std::string name(path);
   sockaddr_un addr = {};
   addr.sun_family = AF_UNIX;
-  if (path.size() < sizeof(addr.sun_path)) {
-    std::memcpy(addr.sun_path, path.data(), path.size());
-    absl::StatusOr<UniqueFd> fd = ConnectStream(
-        sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
-        static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + path.size() + 1),
-        what, options);
-    if (absl::IsUnavailable(fd.status())) {
-      return ExplainRefused(sys, path, -1, what, fd.status());
-    }
-    return fd;
+  if (path.size() >= sizeof(addr.sun_path)) {
+    SyscallResult<int> o = sys.Open(name.c_str(), O_PATH | O_CLOEXEC);
+    if (!o.ok()) return absl::ErrnoToStatus(o.error, what);
+    anchor = UniqueFd(sys, o.value);
+    name = absl::StrCat("/proc/self/fd/", anchor.get());
   }
-
-  // Too long for sun_path (108 bytes with the NUL). An O_PATH descriptor of
-  // the socket file stands for it under /proc/self/fd, whose name is short.
-  const std::string owned(path);
-  SyscallResult<int> o = sys.Open(owned.c_str(), O_PATH | O_CLOEXEC);
-  if (!o.ok()) return absl::ErrnoToStatus(o.error, what);
-  UniqueFd anchor(sys, o.value);
-  const std::string proc = absl::StrCat("/proc/self/fd/", anchor.get());
-  std::memcpy(addr.sun_path, proc.data(), proc.size());
+  std::memcpy(addr.sun_path, name.data(), name.size());
   absl::StatusOr<UniqueFd> fd = ConnectStream(
       sys, AF_UNIX, reinterpret_cast<const sockaddr*>(&addr),
-      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + proc.size() + 1),
-      what, options);
+      static_cast<socklen_t>(offsetof(sockaddr_un, sun_path) + name.size() + 1), what,
+      options);
   if (absl::IsUnavailable(fd.status())) {
     return ExplainRefused(sys, path, anchor.get(), what, fd.status());
   }
-  if (!fd.ok() && absl::IsNotFound(fd.status())) {
+  if (anchor.get() >= 0 && absl::IsNotFound(fd.status())) {
     // The file was there a moment ago (open succeeded), so ENOENT here means
     // the /proc indirection itself is missing.
     return absl::NotFoundError(absl::StrCat(
-        fd.status().message(), " (through ", proc,
+        fd.status().message(), " (through ", name,
         " because the path is longer than sun_path; is /proc mounted?)"));
   }
   return fd;

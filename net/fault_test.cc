@@ -79,12 +79,20 @@ const Row kWriteAll[] = {
     {"eagain_waits",
      [](FakeSyscalls& s) {
        s.Expect("write").Fails(EAGAIN);
-       s.Expect("poll").OnFd(3).Fails(EINTR);
+       s.Expect("poll").OnFd(3).Fails(EINTR);  // waits on
+       s.Expect("poll").OnFd(3).Revents(POLLOUT);
        s.Expect("write").Fails(EAGAIN);
        s.Expect("poll").OnFd(3).Revents(POLLOUT);
        s.Expect("write");
      },
      absl::StatusCode::kOk, nullptr},
+    {"eagain_past_the_deadline",
+     [](FakeSyscalls& s) {
+       s.Expect("write").Returns(4);
+       s.Expect("write").Fails(EAGAIN);
+       s.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Seconds(5));
+     },
+     absl::StatusCode::kDeadlineExceeded, "write: timed out"},
     {"poll_fails",
      [](FakeSyscalls& s) {
        s.Expect("write").Fails(EAGAIN);
@@ -102,7 +110,9 @@ const Row kWriteAll[] = {
 };
 
 TEST(FaultTest, WriteAll) {
-  RunTable(kWriteAll, [](FakeSyscalls& sys) { return WriteAll(sys, 3, "CONNECT 22"); });
+  RunTable(kWriteAll, [](FakeSyscalls& sys) {
+    return WriteAll(sys, 3, "CONNECT 22", sys.Now() + absl::Seconds(5));
+  });
 }
 
 // ---- SendFd, IsUnixSocket, PeerIsSsh (net/handover.h) ----
@@ -412,7 +422,8 @@ const Row kMux[] = {
        s.Expect("write");
        s.Expect("poll").Revents(POLLIN);
        s.Expect("recv").Data("OK 1");
-       s.Expect("poll").Fails(EINTR);  // the pause, interrupted
+       s.Expect("poll").Fails(EINTR);  // the pause, interrupted: it goes on
+       s.Expect("poll").Returns(0);
        s.Expect("recv").Data("OK 12\n");
        s.Expect("recv").Data("OK 12\n");
        s.Expect("close").OnFd(3);
@@ -440,7 +451,7 @@ const Row kVarlink[] = {
        s.Expect("write").Fails(EINTR);
        s.Expect("write");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Data(std::string("{}\0", 3));
+       s.Expect("read").Data(std::string("{}\0", 3));
      },
      absl::StatusCode::kOk, nullptr},
     {"poll_eintr",
@@ -448,11 +459,11 @@ const Row kVarlink[] = {
        s.Expect("write");
        s.Expect("poll").Fails(EINTR);
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Fails(EAGAIN);
+       s.Expect("read").Fails(EAGAIN);
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Fails(EINTR);
+       s.Expect("read").Fails(EINTR);
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Data(std::string("{}\0", 3));
+       s.Expect("read").Data(std::string("{}\0", 3));
      },
      absl::StatusCode::kOk, nullptr},
     {"poll_fails",
@@ -471,25 +482,25 @@ const Row kVarlink[] = {
      [](FakeSyscalls& s) {
        s.Expect("write");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Fails(ECONNRESET);
+       s.Expect("read").Fails(ECONNRESET);
      },
      absl::StatusCode::kUnavailable, "m: reading the reply: Connection reset by peer"},
     {"reply_in_pieces",
      [](FakeSyscalls& s) {
        s.Expect("write");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Data("{");
+       s.Expect("read").Data("{");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Data(std::string("}\0", 2));
+       s.Expect("read").Data(std::string("}\0", 2));
      },
      absl::StatusCode::kOk, nullptr},
     {"eof_midway",
      [](FakeSyscalls& s) {
        s.Expect("write");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Data("{");
+       s.Expect("read").Data("{");
        s.Expect("poll").Revents(POLLIN);
-       s.Expect("recv").Returns(0);
+       s.Expect("read").Returns(0);
      },
      absl::StatusCode::kDataLoss, "m: reply ended without its NUL terminator"},
 };

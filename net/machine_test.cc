@@ -136,7 +136,7 @@ void ExpectCall(FakeSyscalls& sys, int fd, const std::string& reply) {
   sys.Expect("fcntl").OnFd(fd);                               // connect's cleanup
   sys.Expect("write").OnFd(fd);
   sys.Expect("poll").OnFd(fd).Revents(POLLIN);
-  sys.Expect("recv").OnFd(fd).Data(reply + std::string("\0", 1));
+  sys.Expect("read").OnFd(fd).Data(reply + std::string("\0", 1));
   sys.Expect("close").OnFd(fd);
 }
 

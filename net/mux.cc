@@ -13,7 +13,6 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "net/deadline.h"
 #include "net/io.h"
 
 namespace sshproxy::net {
@@ -90,27 +89,14 @@ absl::StatusOr<Verdict> Examine(absl::string_view got, size_t seen,
   return Verdict{Verdict::kLine, line.size(), static_cast<uint32_t>(port)};
 }
 
-// Waits for the first byte of the reply. Returns false if none came by
-// `deadline`.
-absl::StatusOr<bool> AwaitFirstByte(Syscalls& sys, int fd, absl::Time deadline,
-                                    absl::string_view what) {
-  for (;;) {
-    pollfd p = {fd, POLLIN, 0};
-    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
-    if (r.ok()) return r.value > 0;
-    if (r.error != EINTR) return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": poll"));
-  }
-}
-
 // Pauses while a started OK line is incomplete (see kFirstRepeek), at most
-// until `deadline`. Returns true iff the multiplexer hung up meanwhile. An
-// interrupted or failed poll is only a shorter pause: the next peek decides.
+// until `deadline`. Returns true iff the multiplexer hung up meanwhile. A
+// failed poll is only a shorter pause: the next peek decides.
 bool AwaitMore(Syscalls& sys, int fd, absl::Time deadline, absl::Duration* repeek) {
-  const absl::Time now = sys.Now();
-  pollfd p = {fd, POLLRDHUP, 0};
-  SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(std::min(deadline, now + *repeek), now));
+  absl::StatusOr<short> r =
+      PollUntil(sys, fd, POLLRDHUP, std::min(deadline, sys.Now() + *repeek), "");
   *repeek = std::min(*repeek * 2, kMaxRepeek);
-  return r.ok() && r.value > 0 && (p.revents & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
+  return r.ok() && (*r & (POLLRDHUP | POLLHUP | POLLERR)) != 0;
 }
 
 // Reads the `length` bytes of a peeked OK line off the socket.
@@ -144,9 +130,9 @@ absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
   bool hung_up = false;
   for (;;) {
     if (seen == 0) {
-      absl::StatusOr<bool> ready = AwaitFirstByte(sys, fd, deadline, what);
+      absl::StatusOr<short> ready = PollUntil(sys, fd, POLLIN, deadline, what);
       if (!ready.ok()) return ready.status();
-      if (!*ready) return MuxReply{MuxReply::Kind::kSilent, 0};
+      if (*ready == 0) return MuxReply{MuxReply::Kind::kSilent, 0};
     } else {
       if (sys.Now() >= deadline) {
         return BadReply(what, absl::string_view(buf, seen),

@@ -20,7 +20,7 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
-#include "net/deadline.h"
+#include "net/io.h"
 #include "net/unique_fd.h"
 #include "nlohmann/json.hpp"
 
@@ -101,28 +101,20 @@ absl::StatusOr<LibvirtDomain> DecodeDomain(const json& answer,
 
 // Reads until EOF, kMaxLibvirtAnswer or `deadline`.
 absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadline) {
-  std::string output;
-  char buf[4096];
-  for (;;) {
-    pollfd p = {fd, POLLIN, 0};
-    SyscallResult<int> r = sys.Poll(&p, 1, PollTimeoutMs(deadline, sys.Now()));
-    if (!r.ok()) {
-      if (r.error == EINTR) continue;
-      return absl::ErrnoToStatus(r.error, "qemu/ lookup: poll");
-    }
-    if (r.value == 0) return absl::DeadlineExceededError("no answer in time");
-    SyscallResult<ssize_t> n = sys.Read(fd, buf, sizeof(buf));
-    if (!n.ok()) {
-      if (n.error == EINTR || n.error == EAGAIN) continue;
-      return absl::ErrnoToStatus(n.error, "qemu/ lookup: read");
-    }
-    if (n.value == 0) return output;
-    output.append(buf, static_cast<size_t>(n.value));
-    if (output.size() > kMaxLibvirtAnswer) {
+  absl::StatusOr<BoundedRead> r =
+      ReadBounded(sys, fd, deadline, {kMaxLibvirtAnswer, std::nullopt}, "qemu/ lookup");
+  if (!r.ok()) return r.status();
+  switch (r->end) {
+    case BoundedRead::End::kTimedOut:
+      return absl::DeadlineExceededError("no answer in time");
+    case BoundedRead::End::kTooLong:
       return absl::DataLossError(absl::StrCat("the qemu/ lookup helper said more than ",
                                               kMaxLibvirtAnswer, " bytes"));
-    }
+    case BoundedRead::End::kStop:
+    case BoundedRead::End::kEof:
+      break;
   }
+  return std::move(r->data);
 }
 
 // Collects the helper's exit status. It closed its output, so it is exiting;

@@ -149,8 +149,8 @@ TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
   EXPECT_THAT(sys.log(),
               ElementsAre("readlink(/proc/self/exe)", "pipe2() = [5, 6]",
                           "spawn(/usr/bin/ssh-socket-proxy-libvirt any web test:///n.xml, out 6)",
-                          "close(6)", "poll([5 in], 10000)", "read(5, 4096)",
-                          "poll([5 in], 10000)", "read(5, 4096)", "waitpid(4242, WNOHANG)",
+                          "close(6)", "poll([5 in], 10000)", "read(5, 16384)",
+                          "poll([5 in], 10000)", "read(5, 16384)", "waitpid(4242, WNOHANG)",
                           "poll([], 5)", "waitpid(4242, WNOHANG)", "close(5)"));
 }
 

@@ -6,7 +6,7 @@
 
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
-#include "net/deadline.h"
+#include "net/io.h"
 
 namespace sshproxy::net {
 namespace {

@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "gmock/gmock.h"
-#include "net/deadline.h"
+#include "net/io.h"
 #include "gtest/gtest.h"
 #include "net/testing/fake_syscalls.h"
 

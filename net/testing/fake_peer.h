@@ -57,7 +57,10 @@ class FakePeer : public Syscalls {
   SyscallResult<int> Open(const char*, int) override { Die("open"); }
   SyscallResult<int> Close(int) override { Die("close"); }
   SyscallResult<ssize_t> SendMsg(int, const msghdr*, int) override { Die("sendmsg"); }
-  SyscallResult<ssize_t> Read(int, void*, size_t) override { Die("read"); }
+  // read(2) on a socket is recv(2) without flags.
+  SyscallResult<ssize_t> Read(int fd, void* buf, size_t len) override {
+    return Recv(fd, buf, len, 0);
+  }
   SyscallResult<int> GetSockOpt(int, int, int, void*, socklen_t*) override { Die("getsockopt"); }
   SyscallResult<int> SetSockOpt(int, int, int, const void*, socklen_t) override {
     Die("setsockopt");
