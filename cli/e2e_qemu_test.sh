@@ -73,11 +73,11 @@ case_helper_missing() {
   cp "$PROXY" "$E2E/alone/ssh-socket-proxy"
   dry_run "$E2E/alone/ssh-socket-proxy" --dry-run qemu/web
   expect_eq "exit" 1 "$RC"
-  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/alone/ssh-socket-proxy-libvirt: install it with ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/alone/ssh-socket-proxy-libvirt; install the package ssh-socket-proxy-libvirt (built from source: put it next to ssh-socket-proxy, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
   cp "$PROXY" "$E2E/lone/bin/ssh-socket-proxy"
   dry_run "$E2E/lone/bin/ssh-socket-proxy" --dry-run qemu/web
   expect_eq "exit" 1 "$RC"
-  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/lone/bin/ssh-socket-proxy-libvirt nor at $E2E/lone/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: install it with ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at $E2E/lone/bin/ssh-socket-proxy-libvirt nor at $E2E/lone/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt; install the package ssh-socket-proxy-libvirt (built from source: put it next to ssh-socket-proxy, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)" "$ERR"
 }
 
 case_helper_not_executable() {
@@ -95,7 +95,7 @@ case_helper_not_executable() {
   dry_run "$E2E/nx/bin/ssh-socket-proxy" --dry-run qemu/web
   expect_eq "exit" 1 "$RC"
   # execve(2) needs an x bit even for root: EACCES for everybody.
-  expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper $E2E/nx/bin/ssh-socket-proxy-libvirt may not be run (Permission denied): make it executable (chmod 755 $E2E/nx/bin/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper $E2E/nx/bin/ssh-socket-proxy-libvirt may not be run (Permission denied): make it executable (chmod 755 $E2E/nx/bin/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt" "$ERR"
 }
 
 case_sigchld_ignored() {
@@ -129,14 +129,32 @@ case_installed_layout_finds_libexec() {
   expect_eq "stderr" "qemu web ($URI, domain 1): vsock cid=4711 port=2222" "$ERR"
 }
 
-case_libvirt_not_loadable() {
-  # The dynamic loader finds a libvirt.so.0 it cannot load first, as on a
-  # machine without libvirt0 it finds none: it exits 127 before main().
-  mkdir -p "$E2E/badlib"
-  : >"$E2E/badlib/libvirt.so.0"
-  LD_LIBRARY_PATH="$E2E/badlib" dry_run "$PROXY" --dry-run qemu/web
-  expect_eq "exit" 1 "$RC"
-  expect_eq "stderr" "ssh-socket-proxy: qemu/ needs libvirt: install libvirt0" "$ERR"
+case_library_not_loadable() {
+  # The dynamic loader finds a library it cannot load first, as on a machine
+  # without it it finds none: it exits 127 before main(). The message names
+  # the library the loader named, never "libvirt" because the helper's own
+  # path says so (a missing libatomic.so.1 was taken for a missing libvirt0).
+  local lib
+  for lib in libvirt.so.0 libxml2.so.2; do
+    mkdir -p "$E2E/badlib-$lib"
+    : >"$E2E/badlib-$lib/$lib"
+    LD_LIBRARY_PATH="$E2E/badlib-$lib" dry_run "$PROXY" --dry-run qemu/web
+    expect_eq "exit" 1 "$RC"
+    expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper cannot start: shared library $E2E/badlib-$lib/$lib: file too short; install the package that provides $lib (on Debian, installing ssh-socket-proxy-libvirt brings every library the helper needs)" "$ERR"
+  done
+}
+
+case_remote_uri_is_refused() {
+  # Another host's CIDs would be dialled here. Refused before the helper
+  # runs: with no helper next to it, the proxy still says only this.
+  mkdir -p "$E2E/remote"
+  cp "$PROXY" "$E2E/remote/ssh-socket-proxy"
+  local uri
+  for uri in "qemu+ssh://other/system" "qemu://other/system"; do
+    SSH_SOCKET_PROXY_LIBVIRT_URI="$uri" dry_run "$E2E/remote/ssh-socket-proxy" --dry-run qemu/web
+    expect_eq "exit" 2 "$RC"
+    expect_eq "stderr" "ssh-socket-proxy: SSH_SOCKET_PROXY_LIBVIRT_URI=$uri is not a libvirt on this machine, and a VM's vsock CID means nothing on another: use qemu:///system, qemu:///session or unset it" "$ERR"
+  done
 }
 
 case_connects_to_the_domains_cid() {
@@ -186,7 +204,8 @@ e2e_case qemu_helper_not_executable case_helper_not_executable
 e2e_case qemu_sigchld_ignored case_sigchld_ignored
 e2e_case qemu_root_has_no_session_libvirt case_root_has_no_session_libvirt
 e2e_case qemu_installed_layout_finds_libexec case_installed_layout_finds_libexec
-e2e_case qemu_libvirt_not_loadable case_libvirt_not_loadable
+e2e_case qemu_library_not_loadable case_library_not_loadable
+e2e_case qemu_remote_uri_is_refused case_remote_uri_is_refused
 e2e_case qemu_connects_to_the_domains_cid case_connects_to_the_domains_cid
 e2e_case qemu_wait_keeps_asking_libvirt case_wait_keeps_asking_libvirt
 e2e_case qemu_through_ssh_and_the_shipped_config case_through_ssh_and_the_shipped_config

@@ -2,6 +2,8 @@
 
 #include "cli/run.h"
 
+#include <errno.h>
+
 #include <algorithm>
 #include <optional>
 #include <string>
@@ -10,11 +12,12 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "absl/strings/cord.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "libvirt/protocol.h"
 #include "net/connect.h"
+#include "net/error.h"
 #include "net/handover.h"
 #include "net/machine.h"
 #include "net/mux.h"
@@ -27,12 +30,7 @@
 namespace sshproxy::cli {
 namespace {
 
-constexpr absl::string_view kUsagePayload = "type.ssh-socket-proxy/usage";
-
-absl::Status WithHint(const absl::Status& status, absl::string_view hint) {
-  if (hint.empty()) return status;
-  return absl::Status(status.code(), absl::StrCat(status.message(), "; ", hint));
-}
+using net::WithHint;
 
 // What to connect to: the parsed target, or for machine/NAME what
 // systemd-machined says the machine is.
@@ -63,7 +61,7 @@ std::string UnavailableHint(const absl::Status& s, const Endpoint& e, const Opti
                         "the CID right?");
   }
   if (const auto* m = std::get_if<parser::VsockMux>(&e.target);
-      m != nullptr && absl::StrContains(s.message(), "is not open")) {
+      m != nullptr && net::ReasonOf(s) == net::Reason::kPortNotOpen) {
     return absl::StrCat("is sshd listening on vsock port ", m->port,
                         " in the guest, and has it finished booting (",
                         options.wait > absl::ZeroDuration() ? "a longer --wait" : "--wait",
@@ -80,14 +78,13 @@ std::string UnavailableHint(const absl::Status& s, const Endpoint& e, const Opti
 
 // For AF_VSOCK failures that are about this machine, not the guest.
 std::string VsockHint(const absl::Status& s) {
-  const bool creating = absl::StartsWith(s.message(), "socket(AF_VSOCK)");
-  if (creating && s.code() == absl::StatusCode::kPermissionDenied) {
+  const int error = net::ErrnoOf(s);
+  if (net::ReasonOf(s) == net::Reason::kSocketCreate && (error == EPERM || error == EACCES)) {
     return "this system forbids AF_VSOCK sockets here (a seccomp filter or "
            "security module, as in containers and sandboxes): run it where vsock "
            "is allowed";
   }
-  if (absl::StrContains(s.message(), "Address family not supported") ||
-      absl::StrContains(s.message(), "No such device")) {
+  if (error == EAFNOSUPPORT || error == ENODEV) {
     return "this kernel has no AF_VSOCK transport (load vhost_vsock on a host, "
            "vmw_vsock_virtio_transport in a guest)";
   }
@@ -189,13 +186,13 @@ std::string Describe(const parser::Target& target, const Options& options) {
 // would hide libvirt's actual answer (say, "shut off") behind a timeout.
 constexpr absl::Duration kMinLibvirtTimeout = absl::Seconds(1);
 
-net::LibvirtScope ScopeOf(parser::QemuScope scope) {
+libvirt::Scope ScopeOf(parser::QemuScope scope) {
   switch (scope) {
-    case parser::QemuScope::kSystem: return net::LibvirtScope::kSystem;
-    case parser::QemuScope::kSession: return net::LibvirtScope::kSession;
+    case parser::QemuScope::kSystem: return libvirt::Scope::kSystem;
+    case parser::QemuScope::kSession: return libvirt::Scope::kSession;
     case parser::QemuScope::kAny: break;
   }
-  return net::LibvirtScope::kAny;
+  return libvirt::Scope::kAny;
 }
 
 // qemu/NAME: the domain's vsock CID from libvirt, through the helper
@@ -239,9 +236,10 @@ absl::StatusOr<Endpoint> MachineVm(const parser::Machine& m, const net::MachineR
                                  " port=", m.port),
                     ""};
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "machine ", m.name, " has no AF_VSOCK CID and no SSH address; give the "
-      "VM a vsock device (systemd-vmspawn does), or ssh to its address"));
+  return WithHint(
+      absl::FailedPreconditionError(
+          absl::StrCat("machine ", m.name, " has no AF_VSOCK CID and no SSH address")),
+      "give the VM a vsock device (systemd-vmspawn does), or ssh to its address");
 }
 
 // machine/NAME: what systemd-machined says the machine is, within `timeout`.
@@ -386,24 +384,36 @@ absl::Status RelayConnection(net::Syscalls& sys, const Connection& c, const Io& 
 }  // namespace
 
 absl::Status AsUsageError(absl::Status status) {
-  status.SetPayload(kUsagePayload, absl::Cord("1"));
-  return status;
+  return net::WithReason(std::move(status), net::Reason::kBadInput);
 }
 
 int ExitCode(const absl::Status& status) {
   if (status.ok()) return kExitOk;
-  if (status.GetPayload(kUsagePayload).has_value()) return kExitUsage;
+  if (net::ReasonOf(status) == net::Reason::kBadInput) return kExitUsage;
   return kExitFailure;
 }
 
 std::string ErrorLine(const absl::Status& status) {
-  return absl::StrCat("ssh-socket-proxy: ", status.message());
+  const std::string waited = net::WaitedOf(status);
+  const std::string hint = net::HintOf(status);
+  return absl::StrCat("ssh-socket-proxy: ", status.message(),
+                      waited.empty() ? "" : absl::StrCat(" (", waited, ")"),
+                      hint.empty() ? "" : absl::StrCat("; ", hint));
 }
 
 absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
   absl::StatusOr<parser::Target> target =
       parser::ParseTarget(options.host, options.port);
   if (!target.ok()) return AsUsageError(target.status());
+  if (std::holds_alternative<parser::Qemu>(*target) && !options.libvirt_uri.empty() &&
+      !net::IsLocalLibvirtUri(options.libvirt_uri)) {
+    // Checked before anything is asked: a remote libvirt answers with CIDs of
+    // its own host, which the proxy would dial on this one.
+    return AsUsageError(absl::InvalidArgumentError(absl::StrCat(
+        "SSH_SOCKET_PROXY_LIBVIRT_URI=", absl::CHexEscape(options.libvirt_uri),
+        " is not a libvirt on this machine, and a VM's vsock CID means nothing on "
+        "another: use qemu:///system, qemu:///session or unset it")));
+  }
   if (io.debug) {
     io.debug(absl::StrCat("host ", parser::FormatTarget(*target), " is ",
                           Describe(*target, options)));

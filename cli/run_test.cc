@@ -21,6 +21,12 @@
 namespace sshproxy::cli {
 namespace {
 
+// The error as the user reads it (cli::ErrorLine), without the program's
+// name: message, --wait's summary and the hint, rendered from the fields.
+std::string Rendered(const absl::Status& s) {
+  return cli::ErrorLine(s).substr(sizeof("ssh-socket-proxy: ") - 1);
+}
+
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -145,7 +151,7 @@ TEST_F(RunTest, FdpassModeNeedsASocketAndChecksBeforeConnecting) {
   o.mode = Options::Mode::kFdpass;
   absl::Status s = cli::Run(sys_, o, MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_THAT(std::string(s.message()),
+  EXPECT_THAT(std::string(Rendered(s)),
               HasSubstr("stdout is not a socket, so the connection cannot be handed "
                         "over: run this from ssh with 'ProxyUseFdpass yes', or use "
                         "--mode=relay"));
@@ -195,7 +201,7 @@ TEST_F(RunTest, VsockMuxClosedPortHint) {
   sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("vsock-mux/run/fc.sock", "2222"), MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "port 2222 on /run/fc.sock is not open: the multiplexer closed the "
             "connection without a reply; is sshd listening on vsock port 2222 in "
             "the guest, and has it finished booting (--wait)?");
@@ -205,7 +211,7 @@ TEST_F(RunTest, StdoutUnusable) {
   sys_.Expect("fstat").OnFd(1).Fails(EIO);
   absl::Status s = cli::Run(sys_, Opts("unix/run/vm.sock"), MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_EQ(s.message(), "stdout: fstat(1): Input/output error");
+  EXPECT_EQ(Rendered(s), "stdout: fstat(1): Input/output error");
 }
 
 struct HintCase {
@@ -245,8 +251,8 @@ TEST_F(RunTest, ConnectFailuresCarryAHint) {
     }
     absl::Status s = cli::Run(sys, Opts(c.host), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
-    EXPECT_THAT(std::string(s.message()), HasSubstr(c.want));
-    EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos);
+    EXPECT_THAT(std::string(Rendered(s)), HasSubstr(c.want));
+    EXPECT_EQ(std::string(Rendered(s)).find('\n'), std::string::npos);
   }
 }
 
@@ -254,7 +260,7 @@ TEST_F(RunTest, NoVsockTransport) {
   ExpectStdoutIsSocket();
   sys_.Expect("socket").Fails(EAFNOSUPPORT);
   absl::Status s = cli::Run(sys_, Opts("vsock/3"), MakeIo());
-  EXPECT_THAT(std::string(s.message()), HasSubstr("this kernel has no AF_VSOCK transport"));
+  EXPECT_THAT(std::string(Rendered(s)), HasSubstr("this kernel has no AF_VSOCK transport"));
 }
 
 TEST_F(RunTest, SshGoneBeforeTheHandOver) {
@@ -265,7 +271,7 @@ TEST_F(RunTest, SshGoneBeforeTheHandOver) {
   sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("unix/x"), MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_THAT(std::string(s.message()), HasSubstr("ssh closed its end"));
+  EXPECT_THAT(std::string(Rendered(s)), HasSubstr("ssh closed its end"));
 }
 
 // A connect with a deadline: non-blocking, then blocking again.
@@ -313,7 +319,7 @@ TEST_F(RunTest, MachineContainerWithoutExportedSshd) {
   sys_.Expect("connect").Fails(ENOENT);
   sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("machine/debian"), MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "connect unix:/run/systemd/nspawn/unix-export/debian/ssh: No such file "
             "or directory; the container exports its sshd there only when sshd and "
             "systemd-ssh-generator (systemd 256+) are enabled in it");
@@ -397,7 +403,7 @@ TEST_F(RunTest, MachinesThatCannotBeReached) {
     ExpectMachined(sys, reply);
     absl::Status s = cli::Run(sys, Opts("machine/m"), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
-    EXPECT_EQ(s.message(), want);
+    EXPECT_EQ(Rendered(s), want);
   }
 }
 
@@ -407,7 +413,7 @@ TEST_F(RunTest, MachineTcpPortRange) {
   absl::Status s = cli::Run(sys_, Opts("machine/m", "70000"), MakeIo());
   // The port is the caller's mistake: a usage error, saying what would do.
   EXPECT_EQ(ExitCode(s), kExitUsage);
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "machine m (system scope, class vm) is reached over TCP, and port 70000 "
             "is not a TCP port: give a port from 1 to 65535");
 }
@@ -442,6 +448,26 @@ TEST_F(RunTest, QemuDryRunShowsTheLookup) {
   EXPECT_EQ(sys_.log()[2],
             "spawn(/usr/bin/ssh-socket-proxy-libvirt any "
             "6695eb01-f6a4-8304-79aa-97f2502e193f test:///n.xml, out 6)");
+}
+
+// Another host's libvirt would answer with its own CIDs, which the proxy
+// would dial here: refused in one line, before the helper is even run (no
+// system call is scripted: any would abort).
+TEST_F(RunTest, RemoteLibvirtUriIsRefusedBeforeAsking) {
+  for (const char* uri : {"qemu+ssh://other/system", "qemu://other/system", "hail"}) {
+    Options o = Opts("qemu/web");
+    o.libvirt_uri = uri;
+    for (auto action : {Options::Action::kDryRun, Options::Action::kConnect}) {
+      o.action = action;
+      absl::Status s = cli::Run(sys_, o, MakeIo());
+      EXPECT_EQ(ExitCode(s), kExitUsage) << uri;
+      EXPECT_EQ(Rendered(s),
+                absl::StrCat("SSH_SOCKET_PROXY_LIBVIRT_URI=", uri,
+                             " is not a libvirt on this machine, and a VM's vsock CID "
+                             "means nothing on another: use qemu:///system, "
+                             "qemu:///session or unset it"));
+    }
+  }
 }
 
 TEST_F(RunTest, QemuConnectsOverVsockToTheDomainsCid) {
@@ -537,7 +563,7 @@ TEST_F(RunTest, QemuLookupIsBoundedByTheConnectTimeout) {
     o.connect_timeout = c.connect_timeout;
     absl::Status s = cli::Run(sys, o, MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
-    EXPECT_EQ(s.message(),
+    EXPECT_EQ(Rendered(s),
               absl::StrCat("libvirt did not answer about qemu domain 'web' within ",
                            c.within, "; is libvirt's daemon (libvirtd or virtqemud) "
                            "hung, or slow to start? --connect-timeout=DURATION gives "
@@ -568,14 +594,14 @@ TEST_F(RunTest, QemuVerboseSaysWhichConnectionsAreAsked) {
 TEST_F(RunTest, QemuWaitSummaryComesBeforeLibvirtsAdvice) {
   ExpectStdoutIsSocket();
   const std::string off = R"j({"error":"shut_off","message":"qemu domain 'off' at u )j"
-                          R"j(is shut off; start it (virsh -c u start off)"})j";
+                          R"j(is shut off","hint":"start it (virsh -c u start off)"})j";
   ExpectLibvirtHelper(sys_, off, 1);
   sys_.Expect("poll").Elapses(absl::Milliseconds(200));  // the pause, to the end
   ExpectLibvirtHelper(sys_, off, 1);
   Options o = Opts("qemu/off");
   o.wait = absl::Milliseconds(200);
   absl::Status s = cli::Run(sys_, o, MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "qemu domain 'off' at u is shut off (still, after 2 attempts in 200ms of "
             "--wait); start it (virsh -c u start off)");
 }
@@ -629,7 +655,7 @@ TEST_F(RunTest, AutoModeRefusesWhenThePeerCannotBeNamed) {
     c.script(sys);
     absl::Status s = cli::Run(sys, Opts("unix/run/vm.sock"), MakeIo());
     EXPECT_EQ(ExitCode(s), kExitFailure);
-    EXPECT_EQ(s.message(),
+    EXPECT_EQ(Rendered(s),
               absl::StrCat("stdout is a socket, but whether ssh is at its other end "
                            "cannot be told (", c.why, "): use --mode=fdpass under "
                            "ssh's ProxyUseFdpass, --mode=relay for anything else"));
@@ -660,7 +686,7 @@ TEST_F(RunTest, ClosedStandardStreams) {
     io.out = c.out;
     absl::Status s = cli::Run(sys, o, io);
     EXPECT_EQ(ExitCode(s), kExitFailure) << c.want;
-    EXPECT_THAT(std::string(s.message()), HasSubstr(c.want));
+    EXPECT_THAT(std::string(Rendered(s)), HasSubstr(c.want));
   }
 }
 
@@ -685,7 +711,7 @@ TEST_F(RunTest, DefaultDeadlineEndsAConnectNothingAccepts) {
   o.connect_timeout = Options().connect_timeout;  // the default
   absl::Status s = cli::Run(sys_, o, MakeIo());
   EXPECT_EQ(ExitCode(s), kExitFailure);
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "connect vsock:7:22: timed out; nothing answered within 10s "
             "(--connect-timeout): is the listener hung, or its backlog full? "
             "--connect-timeout=DURATION waits longer");
@@ -707,7 +733,7 @@ TEST_F(RunTest, WaitTimeoutNamesTheWaitNotTheLastAttempt) {
   o.connect_timeout = absl::Seconds(10);
   o.wait = absl::Seconds(5);
   absl::Status s = cli::Run(sys_, o, MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "connect vsock:7:22: timed out (still, after 2 attempts in 5s of --wait); "
             "is the listener hung, or its backlog full? a longer --wait waits longer");
 }
@@ -716,7 +742,7 @@ TEST_F(RunTest, ThisSystemForbidsVsock) {
   ExpectStdoutIsSocket();
   sys_.Expect("socket").Fails(EACCES);
   absl::Status s = cli::Run(sys_, Opts("vsock/3"), MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "socket(AF_VSOCK) for connect vsock:3:22: Permission denied; this system "
             "forbids AF_VSOCK sockets here (a seccomp filter or security module, as "
             "in containers and sandboxes): run it where vsock is allowed");
@@ -731,7 +757,7 @@ TEST_F(RunTest, NotASocketSaysWhatIsThere) {
   sys_.Expect("fstat").OnFd(4).Mode(S_IFDIR | 0755);
   sys_.Expect("close").OnFd(4);
   absl::Status s = cli::Run(sys_, Opts("unix/run/vms"), MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "connect unix:/run/vms: a directory is there, not a socket; is the path "
             "right? it must name the socket file itself");
 }
@@ -743,7 +769,7 @@ TEST_F(RunTest, RefusedTcpIsNotAStaleSocket) {
   sys_.Expect("connect").Fails(ECONNREFUSED);
   sys_.Expect("close").OnFd(3);
   absl::Status s = cli::Run(sys_, Opts("machine/fedora"), MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "connect tcp:10.0.0.5:22: Connection refused; is sshd running in the VM "
             "and listening on 10.0.0.5 port 22?");
 }
@@ -777,7 +803,7 @@ TEST_F(RunTest, WaitZeroAsksMachinedOnce) {
   Options o = Opts("machine/late");
   o.wait = absl::ZeroDuration();
   absl::Status s = cli::Run(sys_, o, MakeIo());
-  EXPECT_EQ(s.message(),
+  EXPECT_EQ(Rendered(s),
             "machine late is not known to systemd-machined (asked the system scope; "
             "machinectl list shows what is registered)");
 }
@@ -792,7 +818,7 @@ TEST_F(RunTest, WaitGivesUpOnAMachineThatNeverComes) {
   Options o = Opts("machine/never");
   o.wait = absl::Milliseconds(200);
   absl::Status s = cli::Run(sys_, o, MakeIo());
-  EXPECT_THAT(std::string(s.message()),
+  EXPECT_THAT(std::string(Rendered(s)),
               HasSubstr("machine never is not known to systemd-machined (asked the "
                         "system scope; machinectl list shows what is registered) "
                         "(still, after 3 attempts in 200ms of --wait)"));

@@ -9,6 +9,7 @@
 
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,7 @@
 #include "absl/strings/str_join.h"
 #include "absl/strings/string_view.h"
 #include "libvirt/domain_xml.h"
+#include "libvirt/protocol.h"
 #include "nlohmann/json.hpp"
 
 namespace sshproxy::libvirt {
@@ -70,8 +72,11 @@ bool Print(const json& answer) {
   return std::fflush(stdout) == 0;
 }
 
-json Error(absl::string_view error, absl::string_view message) {
-  return json{{"error", std::string(error)}, {"message", std::string(message)}};
+json Error(HelperError error, absl::string_view message, absl::string_view hint = "") {
+  json answer = {{kErrorKey, std::string(ErrorWord(error))},
+                 {kMessageKey, std::string(message)}};
+  if (!hint.empty()) answer[kHintKey] = std::string(hint);
+  return answer;
 }
 
 // As libvirt-ssh-proxy: a name, else a UUID, else a numeric ID.
@@ -97,38 +102,41 @@ json Answer(virDomainPtr dom, const std::string& uri, const std::string& asked) 
   const std::string name = own_name != nullptr ? own_name : asked;
   const std::string what = absl::StrCat("qemu domain '", name, "' at ", uri);
   const int active = virDomainIsActive(dom);
-  if (active < 0) return Error("unreachable", absl::StrCat(what, ": ", LastError()));
+  if (active < 0) return Error(HelperError::kUnreachable, absl::StrCat(what, ": ", LastError()));
   if (active == 0) {
-    return Error("shut_off", absl::StrCat(what, " is shut off; start it (virsh -c ",
-                                          uri, " start ", name, ")"));
+    return Error(HelperError::kShutOff, absl::StrCat(what, " is shut off"),
+                 absl::StrCat("start it (virsh -c ", uri, " start ", name, ")"));
   }
   std::unique_ptr<char, decltype(&free)> xml(virDomainGetXMLDesc(dom, 0), &free);
-  if (xml == nullptr) return Error("unreachable", absl::StrCat(what, ": ", LastError()));
+  if (xml == nullptr) {
+    return Error(HelperError::kUnreachable, absl::StrCat(what, ": ", LastError()));
+  }
   absl::StatusOr<uint32_t> cid = CidFromDomainXml(xml.get());
   if (absl::IsNotFound(cid.status())) {
-    return Error("no_vsock",
+    return Error(HelperError::kNoVsock,
                  absl::StrCat(what, " has no vsock device: add <vsock model='virtio'>"
                                     "<cid auto='yes'/></vsock> to its <devices> (virsh "
                                     "edit ", name, ") and restart it"));
   }
   if (absl::IsUnavailable(cid.status())) {
-    return Error("no_cid", absl::StrCat(what, " has a vsock device without a CID "
-                                              "yet; is it still starting (--wait)?"));
+    return Error(HelperError::kNoCid, absl::StrCat(what, " has a vsock device without a CID yet"),
+                 "is it still starting (--wait)?");
   }
-  if (!cid.ok()) return Error("bad_xml", absl::StrCat(what, ": ", cid.status().message()));
-  return json{{"cid", *cid},
-              {"uri", uri},
-              {"name", name},
-              {"id", static_cast<int>(virDomainGetID(dom))}};
+  if (!cid.ok()) {
+    return Error(HelperError::kBadXml, absl::StrCat(what, ": ", cid.status().message()));
+  }
+  return json{{kCidKey, *cid},
+              {kUriKey, uri},
+              {kNameKey, name},
+              {kIdKey, static_cast<int>(virDomainGetID(dom))}};
 }
 
 }  // namespace
 
-std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view uri,
-                                     bool root) {
+std::vector<std::string> LibvirtUris(Scope scope, absl::string_view uri, bool root) {
   if (!uri.empty()) return {std::string(uri)};
-  if (scope == "system") return {kSystem};
-  if (scope == "session") {
+  if (scope == Scope::kSystem) return {kSystem};
+  if (scope == Scope::kSession) {
     if (root) return {};
     return {kSession};
   }
@@ -139,10 +147,10 @@ std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view 
 }
 
 json RootSessionError() {
-  return Error("no_session",
+  return Error(HelperError::kNoSession,
                "qemu:session/ asks the user's own libvirt (qemu:///session), and root "
-               "has none: its VMs are at qemu:///system; write qemu:system/NAME or "
-               "qemu/NAME");
+               "has none: its VMs are at qemu:///system",
+               "write qemu:system/NAME or qemu/NAME");
 }
 
 void SilenceLibraries() {
@@ -166,10 +174,10 @@ json FindDomain(const std::vector<std::string>& uris, const std::string& asked) 
   }
   const std::string why = absl::StrJoin(unreachable, "; at ");
   if (asked_at.empty()) {
-    return Error(denied ? "denied" : "unreachable",
+    return Error(denied ? HelperError::kDenied : HelperError::kUnreachable,
                  absl::StrCat("cannot reach libvirt at ", why));
   }
-  return Error("not_found",
+  return Error(HelperError::kNotFound,
                absl::StrCat("qemu domain '", asked, "' not found at ",
                             absl::StrJoin(asked_at, " or "),
                             unreachable.empty() ? "" : "; cannot reach libvirt at ",
@@ -177,22 +185,23 @@ json FindDomain(const std::vector<std::string>& uris, const std::string& asked) 
 }
 
 int HelperMain(int argc, char** argv) {
-  const absl::string_view scope = argc > 1 ? argv[1] : "";
-  if (argc < 3 || argc > 4 ||
-      (scope != "any" && scope != "system" && scope != "session")) {
-    Print(Error("usage", "usage: ssh-socket-proxy-libvirt any|system|session DOMAIN [URI]"));
+  const std::optional<Scope> scope = ParseScope(argc > 1 ? argv[1] : "");
+  if (argc < 3 || argc > 4 || !scope.has_value()) {
+    Print(Error(HelperError::kUsage,
+                absl::StrCat("usage: ", kHelperName, " any|system|session DOMAIN [URI]")));
     return 2;
   }
   SilenceLibraries();
   if (virInitialize() < 0) {
-    Print(Error("unreachable", absl::StrCat("libvirt did not initialize: ", LastError())));
+    Print(Error(HelperError::kUnreachable,
+                absl::StrCat("libvirt did not initialize: ", LastError())));
     return 1;
   }
   const std::vector<std::string> uris =
-      LibvirtUris(scope, argc > 3 ? argv[3] : "", geteuid() == 0);
+      LibvirtUris(*scope, argc > 3 ? argv[3] : "", geteuid() == 0);
   const json answer = uris.empty() ? RootSessionError() : FindDomain(uris, argv[2]);
   if (!Print(answer)) return 1;
-  return answer.contains("error") ? 1 : 0;
+  return answer.contains(kErrorKey) ? 1 : 0;
 }
 
 }  // namespace sshproxy::libvirt

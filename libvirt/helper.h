@@ -2,8 +2,9 @@
 //
 // The qemu/ lookup helper, ssh-socket-proxy-libvirt: looks a libvirt domain
 // up read-only and prints its vsock CID as one line of JSON on stdout. The
-// protocol and the proxy's side are in net/qemu.h; this is the other side,
-// the only code that links libvirt.
+// protocol is libvirt/protocol.h, shared with the proxy's side
+// (lookup/libvirt.h); this is the other side, the only code that links
+// libvirt.
 //
 //   ssh-socket-proxy-libvirt any web                 qemu:///system, then
 //                                                    qemu:///session (not as root)
@@ -24,19 +25,19 @@
 #include <vector>
 
 #include "absl/strings/string_view.h"
+#include "libvirt/protocol.h"
 #include "nlohmann/json.hpp"
 
 namespace sshproxy::libvirt {
 
 // The connections to ask, in order: `uri` alone when it is not empty, else
-// qemu:///system for scope "system", qemu:///session for "session", and for
-// "any" both, but only qemu:///system when `root`. Empty for "session" when
+// qemu:///system for Scope::kSystem, qemu:///session for kSession, and for
+// kAny both, but only qemu:///system when `root`. Empty for kSession when
 // `root`: root has no session libvirt of its own to ask (libvirt-ssh-proxy
 // skips it too), see RootSessionError().
-std::vector<std::string> LibvirtUris(absl::string_view scope, absl::string_view uri,
-                                     bool root);
+std::vector<std::string> LibvirtUris(Scope scope, absl::string_view uri, bool root);
 
-// The error answer ("no_session") for qemu:session/ as root.
+// The error answer (HelperError::kNoSession) for qemu:session/ as root.
 nlohmann::json RootSessionError();
 
 // Stops libvirt and libxml2 from printing their errors on stderr; the
@@ -45,9 +46,9 @@ void SilenceLibraries();
 
 // Looks `domain` up at each of `uris` in turn (name, UUID, ID) and returns
 // the answer for the first connection that knows it, or an error answer:
-// "not_found" naming every connection asked (and those that could not be
-// reached), "unreachable"/"denied" when none could be, "shut_off", "no_vsock",
-// "no_cid", "bad_xml" for the domain found.
+// kNotFound naming every connection asked (and those that could not be
+// reached), kUnreachable/kDenied when none could be, kShutOff, kNoVsock,
+// kNoCid, kBadXml for the domain found.
 nlohmann::json FindDomain(const std::vector<std::string>& uris,
                           const std::string& domain);
 

@@ -82,20 +82,24 @@ TEST_F(FindDomainTest, DomainsThatCannotBeReached) {
               HasSubstr("<vsock model='virtio'><cid auto='yes'/></vsock>"));
   a = FindDomain({node_}, "off");
   EXPECT_EQ(a["error"], "shut_off");
+  // The advice is a field of its own: the proxy puts --wait's summary
+  // between the two.
+  EXPECT_EQ(a["message"], absl::StrCat("qemu domain 'off' at ", node_, " is shut off"));
+  EXPECT_EQ(a["hint"], absl::StrCat("start it (virsh -c ", node_, " start off)"));
   // An ID that is not running is not an ID.
   a = FindDomain({node_}, "3");
   EXPECT_EQ(a["error"], "not_found");
 }
 
 TEST(LibvirtUrisTest, ScopesAsLibvirtSshProxy) {
-  EXPECT_THAT(LibvirtUris("any", "", false), ElementsAre("qemu:///system", "qemu:///session"));
-  EXPECT_THAT(LibvirtUris("any", "", true), ElementsAre("qemu:///system"));
-  EXPECT_THAT(LibvirtUris("system", "", false), ElementsAre("qemu:///system"));
-  EXPECT_THAT(LibvirtUris("session", "", false), ElementsAre("qemu:///session"));
+  EXPECT_THAT(LibvirtUris(Scope::kAny, "", false), ElementsAre("qemu:///system", "qemu:///session"));
+  EXPECT_THAT(LibvirtUris(Scope::kAny, "", true), ElementsAre("qemu:///system"));
+  EXPECT_THAT(LibvirtUris(Scope::kSystem, "", false), ElementsAre("qemu:///system"));
+  EXPECT_THAT(LibvirtUris(Scope::kSession, "", false), ElementsAre("qemu:///session"));
   // root has no session libvirt: nothing to ask, RootSessionError() says so.
-  EXPECT_THAT(LibvirtUris("session", "", true), ElementsAre());
-  EXPECT_THAT(LibvirtUris("session", "test:///x", true), ElementsAre("test:///x"));
-  EXPECT_THAT(LibvirtUris("system", "test:///x", false), ElementsAre("test:///x"));
+  EXPECT_THAT(LibvirtUris(Scope::kSession, "", true), ElementsAre());
+  EXPECT_THAT(LibvirtUris(Scope::kSession, "test:///x", true), ElementsAre("test:///x"));
+  EXPECT_THAT(LibvirtUris(Scope::kSystem, "test:///x", false), ElementsAre("test:///x"));
 }
 
 }  // namespace

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
 #include "net/io.h"
 
 namespace sshproxy::net {
@@ -47,8 +48,8 @@ absl::Status AwaitConnect(Syscalls& sys, int fd, absl::string_view what,
   int error = 0;
   socklen_t len = sizeof(error);
   SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_ERROR, &error, &len);
-  if (!r.ok()) return absl::ErrnoToStatus(r.error, absl::StrCat(what, ": SO_ERROR"));
-  if (error != 0) return absl::ErrnoToStatus(error, what);
+  if (!r.ok()) return SyscallError(r.error, absl::StrCat(what, ": SO_ERROR"));
+  if (error != 0) return SyscallError(error, what);
   return absl::OkStatus();
 }
 
@@ -82,7 +83,7 @@ absl::Status ConnectUntil(Syscalls& sys, int fd, int domain, const sockaddr* add
       SleepFor(sys, kBacklogRetry);
       continue;
     }
-    return absl::ErrnoToStatus(c.error, what);
+    return SyscallError(c.error, what);
   }
 }
 
@@ -91,7 +92,7 @@ absl::Status ClearNonBlocking(Syscalls& sys, int fd, absl::string_view what) {
   SyscallResult<int> flags = sys.Fcntl(fd, F_GETFL, 0);
   if (flags.ok()) flags = sys.Fcntl(fd, F_SETFL, flags.value & ~O_NONBLOCK);
   if (flags.ok()) return absl::OkStatus();
-  return absl::ErrnoToStatus(flags.error, absl::StrCat(what, ": clearing O_NONBLOCK"));
+  return SyscallError(flags.error, absl::StrCat(what, ": clearing O_NONBLOCK"));
 }
 
 // socket() + connect() with the timeout policy of `options`. The result is
@@ -106,8 +107,9 @@ absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
   SyscallResult<int> s = sys.Socket(
       domain, SOCK_STREAM | SOCK_CLOEXEC | (bounded ? SOCK_NONBLOCK : 0), 0);
   if (!s.ok()) {
-    return absl::ErrnoToStatus(
-        s.error, absl::StrCat("socket(", DomainName(domain), ") for ", what));
+    return WithReason(
+        SyscallError(s.error, absl::StrCat("socket(", DomainName(domain), ") for ", what)),
+        Reason::kSocketCreate);
   }
   UniqueFd fd(sys, s.value);
   if (absl::Status c = ConnectUntil(sys, fd.get(), domain, addr, len, what, deadline);
@@ -207,7 +209,7 @@ absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
   addr.sun_family = AF_UNIX;
   if (path.size() >= sizeof(addr.sun_path)) {
     SyscallResult<int> o = sys.Open(name.c_str(), O_PATH | O_CLOEXEC);
-    if (!o.ok()) return absl::ErrnoToStatus(o.error, what);
+    if (!o.ok()) return SyscallError(o.error, what);
     anchor = UniqueFd(sys, o.value);
     name = absl::StrCat("/proc/self/fd/", anchor.get());
   }
@@ -222,9 +224,10 @@ absl::StatusOr<UniqueFd> ConnectUnix(Syscalls& sys, absl::string_view path,
   if (anchor.get() >= 0 && absl::IsNotFound(fd.status())) {
     // The file was there a moment ago (open succeeded), so ENOENT here means
     // the /proc indirection itself is missing.
-    return absl::NotFoundError(absl::StrCat(
-        fd.status().message(), " (through ", name,
-        " because the path is longer than sun_path; is /proc mounted?)"));
+    return Reworded(fd.status(),
+                    absl::StrCat(fd.status().message(), " (through ", name,
+                                 " because the path is longer than sun_path; is /proc "
+                                 "mounted?)"));
   }
   return fd;
 }
@@ -261,7 +264,7 @@ absl::Status SetTcpNoDelay(Syscalls& sys, int fd) {
   const int one = 1;
   SyscallResult<int> r = sys.SetSockOpt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
   if (!r.ok()) {
-    return absl::ErrnoToStatus(r.error, absl::StrCat("setsockopt(", fd, ", TCP_NODELAY)"));
+    return SyscallError(r.error, absl::StrCat("setsockopt(", fd, ", TCP_NODELAY)"));
   }
   return absl::OkStatus();
 }

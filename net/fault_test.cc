@@ -127,7 +127,8 @@ const Row kSendFd[] = {
     {"eagain_poll_eintr_then_sent",
      [](FakeSyscalls& s) {
        s.Expect("sendmsg").Fails(EAGAIN);
-       s.Expect("poll").OnFd(1).Fails(EINTR);
+       s.Expect("poll").OnFd(1).Fails(EINTR);  // waits on
+       s.Expect("poll").OnFd(1).Revents(POLLOUT);
        s.Expect("sendmsg");
      },
      absl::StatusCode::kOk, nullptr},
@@ -136,7 +137,7 @@ const Row kSendFd[] = {
        s.Expect("sendmsg").Fails(EAGAIN);
        s.Expect("poll").Fails(EINVAL);
      },
-     absl::StatusCode::kInvalidArgument, "poll on fd 1: Invalid argument"},
+     absl::StatusCode::kInvalidArgument, "fd 1: poll: Invalid argument"},
     {"epipe", [](FakeSyscalls& s) { s.Expect("sendmsg").Fails(EPIPE); },
      absl::StatusCode::kUnavailable,
      "ssh closed its end before taking the connection (sendmsg: Broken pipe)"},

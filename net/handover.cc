@@ -13,6 +13,8 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
+#include "net/io.h"
 #include "net/unique_fd.h"
 
 namespace sshproxy::net {
@@ -20,13 +22,13 @@ namespace sshproxy::net {
 absl::StatusOr<bool> IsUnixSocket(Syscalls& sys, int fd) {
   struct stat st;
   SyscallResult<int> r = sys.Fstat(fd, &st);
-  if (!r.ok()) return absl::ErrnoToStatus(r.error, absl::StrCat("fstat(", fd, ")"));
+  if (!r.ok()) return SyscallError(r.error, absl::StrCat("fstat(", fd, ")"));
   if (!S_ISSOCK(st.st_mode)) return false;
   int domain = 0;
   socklen_t len = sizeof(domain);
   r = sys.GetSockOpt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len);
   if (!r.ok()) {
-    return absl::ErrnoToStatus(r.error, absl::StrCat("getsockopt(", fd, ", SO_DOMAIN)"));
+    return SyscallError(r.error, absl::StrCat("getsockopt(", fd, ", SO_DOMAIN)"));
   }
   return domain == AF_UNIX;
 }
@@ -40,13 +42,13 @@ constexpr absl::string_view kSshComm = "ssh\n";
 absl::StatusOr<std::string> ReadComm(Syscalls& sys, pid_t pid) {
   const std::string path = absl::StrCat("/proc/", pid, "/comm");
   SyscallResult<int> o = sys.Open(path.c_str(), O_RDONLY | O_CLOEXEC);
-  if (!o.ok()) return absl::ErrnoToStatus(o.error, path);
+  if (!o.ok()) return SyscallError(o.error, path);
   UniqueFd file(sys, o.value);
   char buf[32];
   for (;;) {
     SyscallResult<ssize_t> n = sys.Read(file.get(), buf, sizeof(buf));
     if (n.ok()) return std::string(buf, static_cast<size_t>(n.value));
-    if (n.error != EINTR) return absl::ErrnoToStatus(n.error, path);
+    if (n.error != EINTR) return SyscallError(n.error, path);
   }
 }
 
@@ -94,11 +96,10 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
     }
     if (r.error == EINTR) continue;
     if (r.error == EAGAIN || r.error == EWOULDBLOCK) {
-      pollfd p = {channel, POLLOUT, 0};
-      SyscallResult<int> w = sys.Poll(&p, 1, -1);
-      if (!w.ok() && w.error != EINTR) {
-        return absl::ErrnoToStatus(w.error, absl::StrCat("poll on fd ", channel));
-      }
+      // ssh reads the descriptor as soon as it has started us: no bound.
+      absl::StatusOr<short> w = PollUntil(sys, channel, POLLOUT, absl::InfiniteFuture(),
+                                          absl::StrCat("fd ", channel));
+      if (!w.ok()) return w.status();
       continue;
     }
     if (r.error == EPIPE || r.error == ECONNRESET) {
@@ -106,7 +107,7 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
           absl::StrCat("ssh closed its end before taking the connection (sendmsg: ",
                        std::strerror(r.error), ")"));
     }
-    return absl::ErrnoToStatus(r.error, absl::StrCat("sendmsg on fd ", channel));
+    return SyscallError(r.error, absl::StrCat("sendmsg on fd ", channel));
   }
 }
 

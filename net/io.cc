@@ -9,6 +9,7 @@
 #include <cstdint>
 
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
 
 namespace sshproxy::net {
 namespace {
@@ -22,7 +23,7 @@ int PollTimeoutMs(absl::Time deadline, absl::Time now) {
 }
 
 absl::Status Failed(int error, absl::string_view what, absl::string_view call) {
-  return absl::ErrnoToStatus(error, what.empty() ? call : absl::StrCat(what, ": ", call));
+  return SyscallError(error, what.empty() ? call : absl::StrCat(what, ": ", call));
 }
 
 }  // namespace

@@ -13,8 +13,8 @@
 //   absl::StatusOr<BoundedRead> r = ReadBounded(sys, fd, deadline,
 //       {.max = 1 << 20, .stop = '\0'}, "varlink /run/...");
 //
-// Errors from a failing system call are its errno's code, named
-// "<what>: poll: <strerror>" and so on.
+// Errors from a failing system call are its errno's code with the errno as a
+// field (net/error.h), named "<what>: poll: <strerror>" and so on.
 
 #ifndef SSHPROXY_NET_IO_H_
 #define SSHPROXY_NET_IO_H_

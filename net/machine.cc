@@ -10,6 +10,7 @@
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
 #include "net/connect.h"
+#include "net/error.h"
 #include "net/varlink.h"
 #include "nlohmann/json.hpp"
 
@@ -41,12 +42,13 @@ absl::Status OptionalString(const json& object, const char* field,
 // package.
 absl::Status NoMachined(absl::string_view name, const std::vector<std::string>& missing,
                         bool refused) {
-  return absl::NotFoundError(absl::StrCat(
-      "no systemd-machined to ask about machine ", name, ": ", absl::StrJoin(missing, "; "),
-      refused ? "; systemd-machined is not running (its socket file is left): start it "
+  return WithHint(
+      absl::NotFoundError(absl::StrCat("no systemd-machined to ask about machine ", name,
+                                       ": ", absl::StrJoin(missing, "; "))),
+      refused ? "systemd-machined is not running (its socket file is left): start it "
                 "(systemctl start systemd-machined; systemctl status systemd-machined "
                 "says why it stopped)"
-              : "; is systemd-machined running? (systemctl status systemd-machined)"));
+              : "is systemd-machined running? (systemctl status systemd-machined)");
 }
 
 }  // namespace
@@ -136,8 +138,7 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
       continue;
     }
     if (!record.ok()) {
-      return absl::Status(record.status().code(),
-                          absl::StrCat(what, ": ", record.status().message()));
+      return Reworded(record.status(), absl::StrCat(what, ": ", record.status().message()));
     }
     return MachineLookup{scope.label, scope.runtime_dir, *std::move(record)};
   }

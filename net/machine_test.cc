@@ -11,6 +11,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/error.h"
 #include "net/testing/fake_peer.h"
 #include "net/testing/fake_syscalls.h"
 #include "net/varlink.h"
@@ -210,9 +211,8 @@ TEST(LookupMachineTest, NoMachinedAtAll) {
               HasSubstr("no systemd-machined to ask about machine f: "
                         "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
                         "/run/systemd/machine/io.systemd.Machine is not there"));
-  EXPECT_THAT(std::string(r.status().message()),
-              ::testing::EndsWith("; is systemd-machined running? (systemctl status "
-                                  "systemd-machined)"));
+  EXPECT_EQ(HintOf(r.status()),
+            "is systemd-machined running? (systemctl status systemd-machined)");
 }
 
 // A socket file with no machined behind it: a machined that stopped. Saying
@@ -235,7 +235,8 @@ TEST(LookupMachineTest, RefusingSocketIsNotCalledMissing) {
             "no systemd-machined to ask about machine f: "
             "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
             "/run/systemd/machine/io.systemd.Machine refuses connections (connect "
-            "unix:/run/systemd/machine/io.systemd.Machine: Connection refused); "
+            "unix:/run/systemd/machine/io.systemd.Machine: Connection refused)");
+  EXPECT_EQ(HintOf(r.status()),
             "systemd-machined is not running (its socket file is left): start it "
             "(systemctl start systemd-machined; systemctl status systemd-machined says "
             "why it stopped)");

@@ -13,6 +13,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/string_view.h"
+#include "net/error.h"
 #include "net/io.h"
 
 namespace sshproxy::net {
@@ -29,8 +30,10 @@ constexpr absl::Duration kFirstRepeek = absl::Milliseconds(1);
 constexpr absl::Duration kMaxRepeek = absl::Milliseconds(50);
 
 absl::Status NotOpen(absl::string_view what) {
-  return absl::UnavailableError(absl::StrCat(
-      what, " is not open: the multiplexer closed the connection without a reply"));
+  return WithReason(absl::UnavailableError(absl::StrCat(
+                        what, " is not open: the multiplexer closed the connection "
+                              "without a reply")),
+                    Reason::kPortNotOpen);
 }
 
 absl::Status BadReply(absl::string_view what, absl::string_view got,
@@ -106,7 +109,7 @@ absl::Status ConsumeLine(Syscalls& sys, int fd, size_t length, absl::string_view
     SyscallResult<ssize_t> r = sys.Recv(fd, buf, length, 0);
     if (!r.ok() && r.error == EINTR) continue;
     if (!r.ok()) {
-      return absl::ErrnoToStatus(r.error,
+      return SyscallError(r.error,
                                  absl::StrCat(what, ": reading the multiplexer's reply"));
     }
     // The bytes were in the socket a moment ago; only we read from it.
@@ -144,7 +147,7 @@ absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
     if (!n.ok()) {
       if (n.error == EINTR || n.error == EAGAIN) continue;
       if (n.error == ECONNRESET && seen == 0) return NotOpen(what);
-      return absl::ErrnoToStatus(n.error,
+      return SyscallError(n.error,
                                  absl::StrCat(what, ": reading the multiplexer's reply"));
     }
     const absl::string_view got(buf, static_cast<size_t>(n.value));
@@ -177,7 +180,7 @@ absl::StatusOr<UniqueFd> ConnectVsockMux(Syscalls& sys, absl::string_view path,
   // injected into the CONNECT line.
   if (absl::Status s = WriteAll(sys, fd->get(), absl::StrCat("CONNECT ", port, "\n"));
       !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(what, ": sending CONNECT: ", s.message()));
+    return Reworded(s, absl::StrCat(what, ": sending CONNECT: ", s.message()));
   }
   absl::StatusOr<MuxReply> r = ReadMuxReply(sys, fd->get(), reply_timeout, what);
   if (!r.ok()) return r.status();

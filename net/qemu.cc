@@ -20,6 +20,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "libvirt/protocol.h"
+#include "net/error.h"
 #include "net/io.h"
 #include "net/unique_fd.h"
 #include "nlohmann/json.hpp"
@@ -29,7 +31,15 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr absl::string_view kNeedsLibvirt = "qemu/ needs libvirt: install libvirt0";
+using libvirt::HelperError;
+
+// The Debian package the helper comes in; it depends on every library the
+// helper links.
+constexpr absl::string_view kHelperPackage = "ssh-socket-proxy-libvirt";
+
+// What ld.so prints before the library's name when it cannot load one:
+// "PROG: error while loading shared libraries: libx.so.1: cannot open ...".
+constexpr absl::string_view kLoaderWords = "error while loading shared libraries: ";
 
 // Text from the helper for a message: its first line, printable, bounded.
 std::string Excerpt(absl::string_view text) {
@@ -46,16 +56,18 @@ std::string OneLine(absl::string_view text) {
   return line;
 }
 
-absl::StatusCode CodeOf(absl::string_view error) {
-  if (error == "not_found") return absl::StatusCode::kNotFound;
-  if (error == "unreachable" || error == "shut_off" || error == "no_cid") {
-    return absl::StatusCode::kUnavailable;
+absl::StatusCode CodeOf(HelperError error) {
+  switch (error) {
+    case HelperError::kNotFound: return absl::StatusCode::kNotFound;
+    case HelperError::kUnreachable:
+    case HelperError::kShutOff:
+    case HelperError::kNoCid: return absl::StatusCode::kUnavailable;
+    case HelperError::kDenied: return absl::StatusCode::kPermissionDenied;
+    case HelperError::kNoVsock:
+    case HelperError::kNoSession: return absl::StatusCode::kFailedPrecondition;
+    case HelperError::kBadXml: return absl::StatusCode::kDataLoss;
+    case HelperError::kUsage: break;
   }
-  if (error == "denied") return absl::StatusCode::kPermissionDenied;
-  if (error == "no_vsock" || error == "no_session") {
-    return absl::StatusCode::kFailedPrecondition;
-  }
-  if (error == "bad_xml") return absl::StatusCode::kDataLoss;
   return absl::StatusCode::kInternal;
 }
 
@@ -66,25 +78,52 @@ absl::Status BadAnswer(absl::string_view why, absl::string_view output) {
 
 // ld.so's message when it cannot load a library the helper needs.
 bool IsLoaderMessage(absl::string_view output) {
-  return absl::StrContains(output, "error while loading shared libraries");
+  return absl::StrContains(output, kLoaderWords);
 }
 
-// The loader's own failure: exit 127 before main() ran.
+// The loader's own failure: exit 127 before main() ran. Its words after
+// kLoaderWords name the library and why ("libatomic.so.1: cannot open shared
+// object file: ..."); its words before them are the helper's own path, which
+// contains "libvirt" whatever the library is.
 absl::Status LoaderFailure(absl::string_view output) {
-  if (IsLoaderMessage(output) &&
-      (absl::StrContains(output, "libvirt") || absl::StrContains(output, "libxml2"))) {
-    return absl::FailedPreconditionError(kNeedsLibvirt);
+  const size_t at = output.find(kLoaderWords);
+  if (at == absl::string_view::npos) {
+    return absl::FailedPreconditionError(
+        absl::StrCat("the qemu/ lookup helper could not start: ", Excerpt(output)));
   }
-  return absl::FailedPreconditionError(
-      absl::StrCat("the qemu/ lookup helper could not start: ", Excerpt(output)));
+  const absl::string_view why = output.substr(at + kLoaderWords.size());
+  absl::string_view library = why.substr(0, std::min(why.find(':'), why.find('\n')));
+  // A library that is there but broken is named by its path.
+  library.remove_prefix(std::min(library.rfind('/') + 1, library.size()));
+  return WithHint(
+      absl::FailedPreconditionError(absl::StrCat(
+          "the qemu/ lookup helper cannot start: shared library ", Excerpt(why))),
+      absl::StrCat("install the package that provides ", Excerpt(library),
+                   " (on Debian, installing ", kHelperPackage,
+                   " brings every library the helper needs)"));
+}
+
+// An error answer: its word decides the code, its hint is a field.
+absl::Status DecodeError(const json& answer, absl::string_view output) {
+  const auto error = answer.find(libvirt::kErrorKey);
+  const auto message = answer.find(libvirt::kMessageKey);
+  const auto hint = answer.find(libvirt::kHintKey);
+  if (!error->is_string() || message == answer.end() || !message->is_string() ||
+      (hint != answer.end() && !hint->is_string())) {
+    return BadAnswer("answered with a malformed error", output);
+  }
+  const std::optional<HelperError> word = libvirt::ParseError(error->get<std::string>());
+  return WithHint(absl::Status(word.has_value() ? CodeOf(*word) : absl::StatusCode::kInternal,
+                               OneLine(message->get<std::string>())),
+                  hint == answer.end() ? "" : OneLine(hint->get<std::string>()));
 }
 
 absl::StatusOr<LibvirtDomain> DecodeDomain(const json& answer,
                                            absl::string_view output) {
-  const auto cid = answer.find("cid");
-  const auto uri = answer.find("uri");
-  const auto name = answer.find("name");
-  const auto id = answer.find("id");
+  const auto cid = answer.find(libvirt::kCidKey);
+  const auto uri = answer.find(libvirt::kUriKey);
+  const auto name = answer.find(libvirt::kNameKey);
+  const auto id = answer.find(libvirt::kIdKey);
   if (cid == answer.end() || !cid->is_number_unsigned() || uri == answer.end() ||
       !uri->is_string() || name == answer.end() || !name->is_string() ||
       id == answer.end() || !id->is_number_integer()) {
@@ -99,17 +138,17 @@ absl::StatusOr<LibvirtDomain> DecodeDomain(const json& answer,
                        static_cast<uint32_t>(value)};
 }
 
-// Reads until EOF, kMaxLibvirtAnswer or `deadline`.
+// Reads until EOF, libvirt::kMaxAnswer or `deadline`.
 absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadline) {
   absl::StatusOr<BoundedRead> r =
-      ReadBounded(sys, fd, deadline, {kMaxLibvirtAnswer, std::nullopt}, "qemu/ lookup");
+      ReadBounded(sys, fd, deadline, {libvirt::kMaxAnswer, std::nullopt}, "qemu/ lookup");
   if (!r.ok()) return r.status();
   switch (r->end) {
     case BoundedRead::End::kTimedOut:
       return absl::DeadlineExceededError("no answer in time");
     case BoundedRead::End::kTooLong:
       return absl::DataLossError(absl::StrCat("the qemu/ lookup helper said more than ",
-                                              kMaxLibvirtAnswer, " bytes"));
+                                              libvirt::kMaxAnswer, " bytes"));
     case BoundedRead::End::kStop:
     case BoundedRead::End::kEof:
       break;
@@ -132,7 +171,7 @@ absl::StatusOr<std::optional<int>> Reap(Syscalls& sys, pid_t pid, absl::Time dea
     SyscallResult<pid_t> r = sys.WaitPid(pid, &status, WNOHANG);
     if (!r.ok() && r.error == ECHILD) return std::nullopt;
     if (!r.ok() && r.error != EINTR) {
-      return absl::ErrnoToStatus(r.error, "qemu/ lookup: waitpid");
+      return SyscallError(r.error, "qemu/ lookup: waitpid");
     }
     if (r.ok() && r.value == pid) return status;
     if (r.ok()) SleepFor(sys, absl::Milliseconds(5));
@@ -149,12 +188,15 @@ absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view d
   if (!denied.empty()) {
     return absl::FailedPreconditionError(absl::StrCat(
         "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
-        "make it executable (chmod 755 ", denied, "), or reinstall ssh-socket-proxy"));
+        "make it executable (chmod 755 ", denied, "), or reinstall ", kHelperPackage));
   }
-  return absl::FailedPreconditionError(absl::StrCat(
-      "qemu/ needs its lookup helper ", kLibvirtHelper, ", which is not at ",
-      absl::StrJoin(paths, " nor at "), ": install it with ssh-socket-proxy "
-      "(next to it, or in PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)"));
+  return WithHint(
+      absl::FailedPreconditionError(
+          absl::StrCat("qemu/ needs its lookup helper ", libvirt::kHelperName,
+                       ", which is not at ", absl::StrJoin(paths, " nor at "))),
+      absl::StrCat("install the package ", kHelperPackage,
+                   " (built from source: put it next to ssh-socket-proxy, or in "
+                   "PREFIX/libexec/ssh-socket-proxy/ for PREFIX/bin/)"));
 }
 
 // Starts the first of `paths` that can be run with `args` (args[0] is
@@ -173,34 +215,34 @@ absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>&
     if (r.ok()) return r.value;
     if (r.error == EACCES && denied.empty()) denied = path;
     if (r.error != ENOENT && r.error != EACCES) {
-      return absl::ErrnoToStatus(r.error, absl::StrCat("run the qemu/ lookup helper ", path));
+      return SyscallError(r.error, absl::StrCat("run the qemu/ lookup helper ", path));
     }
   }
   return NoHelper(paths, denied);
 }
 
-// The helper's SCOPE word for `scope`.
-const char* ScopeWord(LibvirtScope scope) {
-  switch (scope) {
-    case LibvirtScope::kSystem: return "system";
-    case LibvirtScope::kSession: return "session";
-    case LibvirtScope::kAny: break;
-  }
-  return "any";
-}
-
 }  // namespace
+
+bool IsLocalLibvirtUri(absl::string_view uri) {
+  const size_t colon = uri.find("://");
+  if (colon == absl::string_view::npos || colon == 0) return false;
+  const absl::string_view scheme = uri.substr(0, colon);
+  const size_t plus = scheme.find('+');
+  if (plus != absl::string_view::npos && scheme.substr(plus + 1) != "unix") return false;
+  // The authority (user@host:port) is empty: the path follows at once.
+  return absl::StartsWith(uri.substr(colon + 3), "/");
+}
 
 std::vector<std::string> LibvirtHelperPaths(absl::string_view self) {
   std::vector<std::string> paths;
   const size_t slash = self.rfind('/');
   if (slash == absl::string_view::npos) return paths;
   const absl::string_view dir = self.substr(0, slash);
-  paths.push_back(absl::StrCat(dir, "/", kLibvirtHelper));
+  paths.push_back(absl::StrCat(dir, "/", libvirt::kHelperName));
   const size_t up = dir.rfind('/');
   if (up != absl::string_view::npos && dir.substr(up + 1) == "bin") {
     paths.push_back(absl::StrCat(dir.substr(0, up), "/libexec/ssh-socket-proxy/",
-                                 kLibvirtHelper));
+                                 libvirt::kHelperName));
   }
   return paths;
 }
@@ -232,14 +274,7 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
   }
   const json answer = json::parse(line, nullptr, /*allow_exceptions=*/false);
   if (!answer.is_object()) return BadAnswer("answered something else", output);
-  if (const auto error = answer.find("error"); error != answer.end()) {
-    const auto message = answer.find("message");
-    if (!error->is_string() || message == answer.end() || !message->is_string()) {
-      return BadAnswer("answered with a malformed error", output);
-    }
-    return absl::Status(CodeOf(error->get<std::string>()),
-                        OneLine(message->get<std::string>()));
-  }
+  if (answer.contains(libvirt::kErrorKey)) return DecodeError(answer, output);
   if (code.has_value() && *code != 0) {
     return BadAnswer(absl::StrCat("exited ", *code, " after"), output);
   }
@@ -254,21 +289,22 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
   SyscallResult<ssize_t> n = sys.ReadLink("/proc/self/exe", self, sizeof(self));
   if (!n.ok() || n.value <= 0 || static_cast<size_t>(n.value) >= sizeof(self)) {
     return absl::FailedPreconditionError(absl::StrCat(
-        "qemu/ needs its lookup helper ", kLibvirtHelper,
+        "qemu/ needs its lookup helper ", libvirt::kHelperName,
         ", which is found next to the proxy, but where the proxy is cannot be told: ",
         n.ok() ? "/proc/self/exe is too long"
-               : absl::ErrnoToStatus(n.error, "readlink /proc/self/exe").message()));
+               : SyscallError(n.error, "readlink /proc/self/exe").message()));
   }
   const std::vector<std::string> paths =
       LibvirtHelperPaths(absl::string_view(self, static_cast<size_t>(n.value)));
 
   int fds[2];
   if (SyscallResult<int> p = sys.Pipe2(fds, O_CLOEXEC); !p.ok()) {
-    return absl::ErrnoToStatus(p.error, "qemu/ lookup: pipe2");
+    return SyscallError(p.error, "qemu/ lookup: pipe2");
   }
   UniqueFd out(sys, fds[0]);
   UniqueFd in(sys, fds[1]);
-  std::vector<std::string> args = {"", ScopeWord(query.scope), query.domain};
+  std::vector<std::string> args = {"", std::string(libvirt::ScopeWord(query.scope)),
+                                   query.domain};
   if (!query.uri.empty()) args.push_back(query.uri);
   absl::StatusOr<pid_t> pid = SpawnHelper(sys, paths, std::move(args), in.get());
   if (!pid.ok()) return pid.status();

@@ -2,14 +2,8 @@
 //
 // qemu/NAME: finding a libvirt domain's vsock CID. The proxy is static and
 // must start on machines without libvirt, so the lookup runs in a helper
-// executable that links libvirt (//cli:ssh-socket-proxy-libvirt):
-//
-//   ssh-socket-proxy-libvirt SCOPE DOMAIN [URI]     SCOPE: any, system, session
-//
-// It prints one line of JSON on stdout (a pipe to the proxy, never ssh's):
-//
-//   {"cid":4711,"uri":"qemu:///system","id":1,"name":"web"}
-//   {"error":"not_found","message":"qemu domain 'nosuch' not found at ..."}
+// executable that links libvirt (//cli:ssh-socket-proxy-libvirt); its
+// protocol is libvirt/protocol.h. This is the proxy's side of it.
 //
 // The helper is looked for next to the proxy's own executable (the build
 // tree: bazel-bin/cli/) and in PREFIX/libexec/ssh-socket-proxy/ when the
@@ -26,25 +20,14 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "libvirt/protocol.h"
 #include "net/syscalls.h"
 
 namespace sshproxy::net {
 
-inline constexpr absl::string_view kLibvirtHelper = "ssh-socket-proxy-libvirt";
-
-// The helper's answer is one short line; anything longer is not the helper.
-inline constexpr size_t kMaxLibvirtAnswer = 64 * 1024;
-
-// Which libvirt connections to ask (the helper's SCOPE word).
-enum class LibvirtScope {
-  kAny,      // qemu:///system, then qemu:///session (not as root)
-  kSystem,   // qemu:///system only
-  kSession,  // qemu:///session only
-};
-
 // What to ask the helper.
 struct LibvirtQuery {
-  LibvirtScope scope = LibvirtScope::kAny;
+  libvirt::Scope scope = libvirt::Scope::kAny;
   std::string domain;  // name, UUID or ID
   std::string uri;     // non-empty: ask only this connection
 };
@@ -56,6 +39,14 @@ struct LibvirtDomain {
   int64_t id = -1;   // its ID
   uint32_t cid = 0;
 };
+
+// Returns true iff `uri` names a libvirt on this machine: "DRIVER:///PATH" or
+// "DRIVER+unix:///PATH" with no host ("qemu:///system", "qemu:///session",
+// "test:///default", "qemu+unix:///system?socket=..."). A URI with a host
+// or another transport (qemu+ssh://other/system) reaches another machine,
+// whose vsock CIDs mean nothing here; a bare alias (libvirt.conf's
+// uri_aliases) may name one.
+bool IsLocalLibvirtUri(absl::string_view uri);
 
 // The paths to try for the helper, given the proxy's own path `self`:
 // DIR/ssh-socket-proxy-libvirt, and PREFIX/libexec/ssh-socket-proxy/... when
@@ -71,11 +62,12 @@ std::vector<std::string> LibvirtHelperPaths(absl::string_view self);
 //                            vsock device has no CID yet (retryable);
 //   PermissionDeniedError    libvirt refused the connection;
 //   FailedPreconditionError  the domain has no vsock device; qemu:session/ as
-//                            root (root has no session libvirt); libvirt is not
-//                            installed ("qemu/ needs libvirt: install
-//                            libvirt0": the loader's exit 127);
+//                            root (root has no session libvirt); a library the
+//                            helper needs is missing (the loader's exit 127:
+//                            the message names the library the loader named);
 //   DataLossError            the domain's XML or the answer is malformed.
-// Messages are one printable line.
+// Messages are one printable line; the helper's hint is the hint field
+// (net/error.h).
 absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
                                                   std::optional<int> wait_status);
 

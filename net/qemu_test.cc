@@ -12,6 +12,7 @@
 
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/error.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::net {
@@ -33,6 +34,20 @@ TEST(LibvirtHelperPathsTest, NextToTheProxyAndInLibexec) {
               ElementsAre("/bin/ssh-socket-proxy-libvirt",
                           "/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"));
   EXPECT_TRUE(LibvirtHelperPaths("ssh-socket-proxy").empty());
+}
+
+TEST(IsLocalLibvirtUriTest, NoHostNoRemoteTransport) {
+  for (const char* local : {"qemu:///system", "qemu:///session", "test:///default",
+                            "test:///abs/node.xml", "qemu+unix:///system?socket=/x"}) {
+    EXPECT_TRUE(IsLocalLibvirtUri(local)) << local;
+  }
+  for (const char* remote :
+       {"qemu+ssh://other/system", "qemu+ssh:///system", "qemu+tcp://h/system",
+        "qemu+tls://h:16514/system", "qemu://h/system", "qemu://user@h/system",
+        "qemu+libssh2://h/system", "qemu+ext:///system?command=/bin/x", "myalias", "",
+        "://x", "qemu:system"}) {
+    EXPECT_FALSE(IsLocalLibvirtUri(remote)) << remote;
+  }
 }
 
 TEST(DecodeLibvirtAnswerTest, Domain) {
@@ -75,7 +90,7 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
       {R"({"error":"not_found","message":"m"})", std::nullopt, StatusCode::kNotFound, "m"},
       {"ssh-socket-proxy-libvirt: error while loading shared libraries: libvirt.so.0: "
        "cannot open shared object file: No such file or directory",
-       std::nullopt, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+       std::nullopt, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libvirt.so.0: cannot open shared object file: No such file or directory"},
       {"", std::nullopt, StatusCode::kDataLoss, ""},
       {R"({"error":"no_vsock","message":"m"})", kExited1,
        StatusCode::kFailedPrecondition, "m"},
@@ -84,14 +99,21 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
       // The dynamic loader, before the helper's main() ran.
       {"/usr/bin/ssh-socket-proxy-libvirt: error while loading shared libraries: "
        "libvirt.so.0: cannot open shared object file: No such file or directory\n",
-       kExited127, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libvirt.so.0: cannot open shared object file: No such file or directory"},
+      // The helper's own path says "libvirt"; the library the loader names
+      // is another (measured on Debian 12: libatomic, which nothing pulled in).
+      {"/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: error while loading "
+       "shared libraries: libatomic.so.1: cannot open shared object file: No such file "
+       "or directory\n",
+       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libatomic.so.1: cannot open shared object file: No such file or directory"},
       {"x: error while loading shared libraries: libxml2.so.2: cannot open shared "
        "object file\n",
-       kExited127, StatusCode::kFailedPrecondition, "qemu/ needs libvirt: install libvirt0"},
+       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libxml2.so.2: cannot open shared object file"},
       {"x: error while loading shared libraries: libstdc++.so.6: cannot open\n",
-       kExited127, StatusCode::kFailedPrecondition,
-       "the qemu/ lookup helper could not start: x: error while loading shared "
-       "libraries: libstdc++.so.6: cannot open"},
+       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libstdc++.so.6: cannot open"},
+      // Exit 127 without the loader's words: quoted as it is.
+      {"x: something else\n", kExited127, StatusCode::kFailedPrecondition,
+       "the qemu/ lookup helper could not start: x: something else"},
       // Not the helper we know.
       {"", kExited0, StatusCode::kDataLoss,
        "the qemu/ lookup helper answered something else: \"\""},
@@ -123,6 +145,24 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
   }
 }
 
+TEST(DecodeLibvirtAnswerTest, HintsAreFields) {
+  absl::StatusOr<LibvirtDomain> d = DecodeLibvirtAnswer(
+      R"({"error":"shut_off","message":"off","hint":"start it"})", kExited1);
+  EXPECT_EQ(d.status().message(), "off");
+  EXPECT_EQ(HintOf(d.status()), "start it");
+  d = DecodeLibvirtAnswer(R"({"error":"shut_off","message":"off","hint":1})", kExited1);
+  EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss);
+  // A missing library: which one, and the package that brings it.
+  d = DecodeLibvirtAnswer(
+      "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: error while loading "
+      "shared libraries: libatomic.so.1: cannot open shared object file: No such file "
+      "or directory\n",
+      kExited127);
+  EXPECT_EQ(HintOf(d.status()),
+            "install the package that provides libatomic.so.1 (on Debian, installing "
+            "ssh-socket-proxy-libvirt brings every library the helper needs)");
+}
+
 // The proxy is /usr/bin/ssh-socket-proxy; the helper answers `output`.
 void ExpectHelperRun(FakeSyscalls& sys, absl::string_view output, int exit_code) {
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
@@ -143,7 +183,7 @@ TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
   FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})", 0);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", "test:///n.xml"}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", "test:///n.xml"}, absl::Seconds(10));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->cid, 4711u);
   EXPECT_THAT(sys.log(),
@@ -158,7 +198,7 @@ TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
   FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"error":"not_found","message":"nope"})", 1);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kSystem, "web", ""}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kSystem, "web", ""}, absl::Seconds(10));
   EXPECT_TRUE(absl::IsNotFound(d.status())) << d.status();
   EXPECT_EQ(sys.log()[2], "spawn(/usr/bin/ssh-socket-proxy-libvirt system web, out 6)");
 }
@@ -181,7 +221,7 @@ TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
     sys.Expect("waitpid");
     sys.Expect("close").OnFd(5);
     absl::StatusOr<LibvirtDomain> d =
-        LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+        LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "b", ""}, absl::Seconds(1));
     ASSERT_TRUE(d.ok()) << d.status();
     EXPECT_EQ(d->cid, 9u);
     EXPECT_EQ(sys.log()[3],
@@ -198,13 +238,15 @@ TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
   sys.Expect("close").OnFd(6);
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "b", ""}, absl::Seconds(1));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(d.status().message(),
             "qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at "
             "/usr/bin/ssh-socket-proxy-libvirt nor at "
-            "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: install it with "
-            "ssh-socket-proxy (next to it, or in PREFIX/libexec/ssh-socket-proxy/ for "
+            "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt");
+  EXPECT_EQ(HintOf(d.status()),
+            "install the package ssh-socket-proxy-libvirt (built from source: put it "
+            "next to ssh-socket-proxy, or in PREFIX/libexec/ssh-socket-proxy/ for "
             "PREFIX/bin/)");
 }
 
@@ -216,12 +258,12 @@ TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
   sys.Expect("close").OnFd(6);
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "b", ""}, absl::Seconds(1));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "b", ""}, absl::Seconds(1));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kFailedPrecondition);
   EXPECT_EQ(d.status().message(),
             "the qemu/ lookup helper /opt/x/ssh-socket-proxy-libvirt may not be run "
             "(Permission denied): make it executable (chmod 755 "
-            "/opt/x/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy");
+            "/opt/x/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt");
 }
 
 // The helper answered and exited; its status is lost or cannot be had.
@@ -243,7 +285,7 @@ TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
   FakeSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, ECHILD);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
   ASSERT_TRUE(d.ok()) << d.status();
   EXPECT_EQ(d->cid, 4711u);
 }
@@ -264,7 +306,7 @@ TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(2));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(2));
   EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
   EXPECT_EQ(d.status().message(),
             "the qemu/ lookup helper answered but did not exit within 2s");
@@ -274,7 +316,7 @@ TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
   FakeSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, EINVAL);
   absl::StatusOr<LibvirtDomain> d =
-      LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(10));
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
   EXPECT_EQ(d.status().code(), absl::StatusCode::kInvalidArgument) << d.status();
   EXPECT_EQ(d.status().message(), "qemu/ lookup: waitpid: Invalid argument");
 }
@@ -289,7 +331,7 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
   EXPECT_EQ(d.status().message(),
             "libvirt did not answer about qemu domain 'web' within 3s");
@@ -305,14 +347,14 @@ TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
   sys.Expect("spawn").Returns(4242);
   sys.Expect("close").OnFd(6);
   const std::string chunk(4096, 'x');
-  for (size_t n = 0; n <= kMaxLibvirtAnswer; n += chunk.size()) {
+  for (size_t n = 0; n <= libvirt::kMaxAnswer; n += chunk.size()) {
     sys.Expect("poll").Revents(POLLIN);
     sys.Expect("read").Data(chunk);
   }
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {LibvirtScope::kAny, "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDataLoss(d.status())) << d.status();
 }
 

@@ -7,6 +7,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
 
 namespace sshproxy::net {
 namespace {
@@ -17,12 +18,12 @@ absl::StatusOr<bool> FillIfClosed(Syscalls& sys, int fd) {
   SyscallResult<int> r = sys.Fcntl(fd, F_GETFD, 0);
   if (r.ok()) return false;
   if (r.error != EBADF) {
-    return absl::ErrnoToStatus(r.error, absl::StrCat("fcntl(", fd, ", F_GETFD)"));
+    return SyscallError(r.error, absl::StrCat("fcntl(", fd, ", F_GETFD)"));
   }
   // open() returns the lowest free number: `fd`, as the ones below are open.
   SyscallResult<int> o = sys.Open("/dev/null", O_RDWR);
   if (!o.ok()) {
-    return absl::ErrnoToStatus(o.error,
+    return SyscallError(o.error,
                                absl::StrCat("opening /dev/null for closed fd ", fd));
   }
   if (o.value != fd) {

@@ -11,6 +11,7 @@
 
 #include "absl/status/status.h"
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
 #include "net/io.h"
 
 namespace sshproxy::net {
@@ -22,7 +23,7 @@ absl::StatusOr<std::string> VarlinkCall(Syscalls& sys, int fd,
   std::string message(request);
   message.push_back('\0');
   if (absl::Status s = WriteAll(sys, fd, message, deadline); !s.ok()) {
-    return absl::Status(s.code(), absl::StrCat(what, ": sending the call: ", s.message()));
+    return Reworded(s, absl::StrCat(what, ": sending the call: ", s.message()));
   }
   absl::StatusOr<BoundedRead> reply = ReadBounded(
       sys, fd, deadline, {kMaxVarlinkReply, '\0', "reading the reply"}, what);

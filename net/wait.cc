@@ -14,55 +14,19 @@ namespace {
 constexpr absl::Duration kFirstBackoff = absl::Milliseconds(100);
 constexpr absl::Duration kMaxBackoff = absl::Seconds(1);
 
-}  // namespace
-
-bool IsRetryable(const absl::Status& status) {
-  switch (status.code()) {
-    case absl::StatusCode::kNotFound:
-    case absl::StatusCode::kUnavailable:
-    case absl::StatusCode::kDeadlineExceeded:
-      return true;
-    default:
-      return false;
-  }
-}
-
-namespace {
-
-// Where the summary of the waiting goes in `message`: before the advice,
-// which by convention follows the first "; " that is not inside parentheses
-// or quotes ("X not there (why); is Y running? (how to check)"), else at the
-// end.
-size_t SummaryPlace(absl::string_view message) {
-  int depth = 0;
-  bool quoted = false;
-  for (size_t i = 0; i + 1 < message.size(); ++i) {
-    const char c = message[i];
-    if (c == '\'') quoted = !quoted;
-    if (quoted) continue;
-    if (c == '(') ++depth;
-    if (c == ')' && depth > 0) --depth;
-    if (depth == 0 && c == ';' && message[i + 1] == ' ') return i;
-  }
-  return message.size();
-}
-
 // The error to report when --wait runs out: the last one, unless the last
 // attempt only timed out because the wait's end cut it short (its bound was
 // less than `attempt_limit`) and an earlier attempt said more ("not known to
-// machined", "Connection refused"). Says how long it waited.
+// machined", "Connection refused"). Says how long it waited, as a field.
 absl::Status GiveUp(const absl::Status& last, const absl::Status& previous,
                     bool last_cut_short, int attempts, absl::Duration waited) {
   const absl::Status& report =
       absl::IsDeadlineExceeded(last) && last_cut_short && !previous.ok() ? previous : last;
-  const absl::string_view message = report.message();
-  const size_t at = SummaryPlace(message);
-  return absl::Status(
-      report.code(),
-      absl::StrCat(message.substr(0, at), " (still, after ", attempts,
-                   attempts == 1 ? " attempt" : " attempts", " in ",
-                   absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(100))),
-                   " of --wait)", message.substr(at)));
+  return WithWaited(
+      report, absl::StrCat("still, after ", attempts, attempts == 1 ? " attempt" : " attempts",
+                           " in ",
+                           absl::FormatDuration(absl::Trunc(waited, absl::Milliseconds(100))),
+                           " of --wait"));
 }
 
 }  // namespace
@@ -79,7 +43,7 @@ absl::StatusOr<UniqueFd> RetryUntil(
   for (int n = 1;; ++n) {
     const absl::Duration left = std::max(deadline - sys.Now(), absl::Milliseconds(1));
     absl::StatusOr<UniqueFd> fd = attempt(std::min(left, attempt_limit));
-    if (fd.ok() || !IsRetryable(fd.status())) return fd;
+    if (fd.ok() || !WaitingHelps(fd.status())) return fd;
     const absl::Time now = sys.Now();
     if (now >= deadline) {
       return GiveUp(fd.status(), previous, left < attempt_limit, n, now - start);

@@ -12,28 +12,22 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
+#include "net/error.h"
 #include "net/syscalls.h"
 #include "net/unique_fd.h"
 
 namespace sshproxy::net {
 
-// Returns true for the failures of a guest that is still coming up: the
-// socket path does not exist yet (NotFound), the connection is refused or
-// reset, or a multiplexer closes before answering (Unavailable), or a single
-// attempt timed out (DeadlineExceeded).
-bool IsRetryable(const absl::Status& status);
-
-// Calls `attempt` until it succeeds, fails with an error that is not
-// retryable, or `wait` has passed; sleeps between attempts with a backoff
-// from 100 ms doubling to 1 s. `attempt` gets the time left (never more than
-// `attempt_limit`), to bound its connect with. With `wait` zero, makes one
-// attempt, bounded by `attempt_limit`. The last error is returned, saying
-// how many attempts it made in how long, before the advice if it has any
-// (what follows the first "; " outside parentheses and quotes: "X failed
-// (still, after 3 attempts in 5s of --wait); is Y running?"); when the last attempt only timed out
-// because the wait ran out during it, the error before it (which says more:
-// "Connection refused", "not known to systemd-machined") is returned instead.
-// `debug`, if set, hears about each failed attempt.
+// Calls `attempt` until it succeeds, fails with an error that waiting cannot
+// help (net::WaitingHelps), or `wait` has passed; sleeps between attempts
+// with a backoff from 100 ms doubling to 1 s. `attempt` gets the time left
+// (never more than `attempt_limit`), to bound its connect with. With `wait`
+// zero, makes one attempt, bounded by `attempt_limit`. The last error is
+// returned with its waited field set ("still, after 3 attempts in 5s of
+// --wait", net/error.h); when the last attempt only timed out because the
+// wait ran out during it, the error before it (which says more: "Connection
+// refused", "not known to systemd-machined") is returned instead. `debug`,
+// if set, hears about each failed attempt.
 absl::StatusOr<UniqueFd> RetryUntil(
     Syscalls& sys, absl::Duration wait, absl::Duration attempt_limit,
     const std::function<absl::StatusOr<UniqueFd>(absl::Duration)>& attempt,
