@@ -1,7 +1,10 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
-// Run(): the whole program once the command line is parsed. It parses the host
-// string (//parser), connects (//net) and hands the socket to ssh on stdout.
+// Run(): the whole program once the command line is parsed. It only
+// assembles: the host string is parsed (//parser), a name becomes an address
+// (//lookup), the address is connected to and the connection handed to ssh
+// or relayed (//net); errors come back with their fields, and become one
+// line and an exit code at the edge (cli/render.h).
 
 #ifndef SSHPROXY_CLI_RUN_H_
 #define SSHPROXY_CLI_RUN_H_
@@ -12,6 +15,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/string_view.h"
 #include "cli/options.h"
+#include "cli/render.h"
 #include "net/syscalls.h"
 
 namespace sshproxy::cli {
@@ -35,15 +39,6 @@ struct Io {
 // Errors carry one line that says what failed and why, with a hint for the
 // common cases; ExitCode() maps them to the documented exit codes.
 absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io);
-
-// Marks `status` as the caller's mistake (bad option or host string): exit 2.
-absl::Status AsUsageError(absl::Status status);
-
-// kExitOk, kExitUsage for errors marked by AsUsageError, else kExitFailure.
-int ExitCode(const absl::Status& status);
-
-// "ssh-socket-proxy: <message>", the one line printed for a failure.
-std::string ErrorLine(const absl::Status& status);
 
 }  // namespace sshproxy::cli
 

@@ -13,12 +13,12 @@
 
 #include "absl/strings/string_view.h"
 #include "fuzz/fuzz_check.h"
-#include "net/machine.h"
+#include "lookup/machine.h"
 #include "nlohmann/json.hpp"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using sshproxy::net::DecodeMachineReply;
-  using sshproxy::net::MachineRecord;
+  using sshproxy::lookup::DecodeMachineReply;
+  using sshproxy::lookup::MachineRecord;
   if (size > 64 * 1024) return 0;
   const absl::string_view reply(reinterpret_cast<const char*>(data), size);
 

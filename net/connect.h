@@ -1,8 +1,14 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
+// net/ is the transport layer: connectors (here), the vsock-mux handshake
+// (mux.h), the hand-over (handover.h), the relay (relay.h), --wait (wait.h),
+// the shared I/O loops (io.h) and errors with fields (error.h), all on the
+// Syscalls interface (syscalls.h). It knows nothing of flags or names.
+//
 // Connectors: each returns a connected, blocking SOCK_STREAM socket with
 // FD_CLOEXEC set, or an error that names the address and the errno text, e.g.
 //   connect unix:/run/vm.sock: No such file or directory
+// with the errno as a field (net/error.h).
 
 #ifndef SSHPROXY_NET_CONNECT_H_
 #define SSHPROXY_NET_CONNECT_H_

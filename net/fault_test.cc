@@ -1,7 +1,7 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
 // The fault matrix outside the relay: every system call of the hand-over,
-// the vsock-mux handshake, the Varlink call, the stdout checks and the
+// the vsock-mux handshake, the stdout checks and the
 // standard-descriptor guard, failing in each way it can (ENOENT, EACCES,
 // ECONNREFUSED, EINTR, EAGAIN, EPIPE, short I/O...). Each row scripts the
 // calls up to the end; FakeSyscalls aborts on any call not scripted (so a
@@ -26,38 +26,10 @@
 #include "net/mux.h"
 #include "net/standard_fds.h"
 #include "net/testing/fake_syscalls.h"
-#include "net/varlink.h"
+#include "net/testing/fault_table.h"
 
 namespace sshproxy::net {
 namespace {
-
-using ::testing::HasSubstr;
-
-struct Row {
-  const char* name;
-  void (*script)(FakeSyscalls&);
-  absl::StatusCode code;
-  const char* words;  // in the message; nullptr when OK
-};
-
-// Runs `call` on each row's script and checks the outcome, that every
-// scripted call was made and that no descriptor is left open.
-template <size_t N>
-void RunTable(const Row (&rows)[N], const std::function<absl::Status(FakeSyscalls&)>& call) {
-  for (const Row& row : rows) {
-    SCOPED_TRACE(row.name);
-    FakeSyscalls sys;
-    row.script(sys);
-    absl::Status s = call(sys);
-    EXPECT_EQ(s.code(), row.code) << s;
-    if (row.words != nullptr) {
-      EXPECT_THAT(std::string(s.message()), HasSubstr(row.words));
-      EXPECT_EQ(std::string(s.message()).find('\n'), std::string::npos);
-    }
-    EXPECT_EQ(sys.pending(), 0u);
-    EXPECT_TRUE(sys.open_fds().empty());
-  }
-}
 
 // ---- WriteAll (net/io.h) ----
 
@@ -436,79 +408,6 @@ TEST(FaultTest, ConnectVsockMux) {
   RunTable(kMux, [](FakeSyscalls& sys) {
     return ConnectVsockMux(sys, "/run/fc.sock", 22, ConnectOptions{}, absl::Seconds(5))
         .status();
-  });
-}
-
-// ---- VarlinkCall (net/varlink.h) ----
-
-constexpr char kCall[] = R"({"method":"io.systemd.Machine.List"})";
-
-const Row kVarlink[] = {
-    {"write_epipe", [](FakeSyscalls& s) { s.Expect("write").Fails(EPIPE); },
-     absl::StatusCode::kFailedPrecondition, "m: sending the call: write: Broken pipe"},
-    {"write_short_and_eintr",
-     [](FakeSyscalls& s) {
-       s.Expect("write").Returns(10);
-       s.Expect("write").Fails(EINTR);
-       s.Expect("write");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Data(std::string("{}\0", 3));
-     },
-     absl::StatusCode::kOk, nullptr},
-    {"poll_eintr",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Fails(EINTR);
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Fails(EAGAIN);
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Fails(EINTR);
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Data(std::string("{}\0", 3));
-     },
-     absl::StatusCode::kOk, nullptr},
-    {"poll_fails",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Fails(EINVAL);
-     },
-     absl::StatusCode::kInvalidArgument, "m: poll: Invalid argument"},
-    {"no_reply_in_time",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Returns(0).Elapses(absl::Seconds(5));
-     },
-     absl::StatusCode::kDeadlineExceeded, "m: no reply in time"},
-    {"recv_reset",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Fails(ECONNRESET);
-     },
-     absl::StatusCode::kUnavailable, "m: reading the reply: Connection reset by peer"},
-    {"reply_in_pieces",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Data("{");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Data(std::string("}\0", 2));
-     },
-     absl::StatusCode::kOk, nullptr},
-    {"eof_midway",
-     [](FakeSyscalls& s) {
-       s.Expect("write");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Data("{");
-       s.Expect("poll").Revents(POLLIN);
-       s.Expect("read").Returns(0);
-     },
-     absl::StatusCode::kDataLoss, "m: reply ended without its NUL terminator"},
-};
-
-TEST(FaultTest, VarlinkCall) {
-  RunTable(kVarlink, [](FakeSyscalls& sys) {
-    return VarlinkCall(sys, 3, kCall, sys.Now() + absl::Seconds(5), "m").status();
   });
 }
 

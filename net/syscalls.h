@@ -7,7 +7,12 @@
 // beside the call.
 //
 // The interface is passed by reference to whatever needs it; there is no
-// global instance.
+// global instance. It is the kernel boundary of the whole proxy, not of the
+// transport alone: lookup/ runs the qemu/ helper through Spawn, WaitPid,
+// Kill and ReadLink, and those stay here (in //net:syscalls, which net/'s
+// transport code never calls them through) so that one FakeSyscalls script
+// orders every call a test expects, pipe2 and spawn between poll and read,
+// and fails on any other.
 
 #ifndef SSHPROXY_NET_SYSCALLS_H_
 #define SSHPROXY_NET_SYSCALLS_H_

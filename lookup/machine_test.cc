@@ -1,6 +1,6 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 
-#include "net/machine.h"
+#include "lookup/machine.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -14,9 +14,9 @@
 #include "net/error.h"
 #include "net/testing/fake_peer.h"
 #include "net/testing/fake_syscalls.h"
-#include "net/varlink.h"
+#include "lookup/varlink.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 namespace {
 
 using ::testing::HasSubstr;
@@ -77,11 +77,11 @@ TEST(DecodeMachineReplyTest, Errors) {
 constexpr char kCall[] = R"({"method":"io.systemd.Machine.List","parameters":{"name":"x"}})";
 
 TEST(VarlinkCallTest, ReplyInPieces) {
-  FakePeer peer;
+  net::FakePeer peer;
   peer.Arrive("{\"parameters\"").Silence(absl::Milliseconds(3)).Arrive(":{}}");
   peer.Arrive(std::string("\0", 1)).Silence(absl::Hours(1));
   absl::StatusOr<std::string> r =
-      VarlinkCall(peer, FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
+      VarlinkCall(peer, net::FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
   ASSERT_TRUE(r.ok()) << r.status();
   EXPECT_EQ(*r, "{\"parameters\":{}}");
   EXPECT_EQ(peer.written(), std::string(kCall) + std::string("\0", 1));
@@ -89,40 +89,40 @@ TEST(VarlinkCallTest, ReplyInPieces) {
 
 TEST(VarlinkCallTest, Failures) {
   {
-    FakePeer peer;
+    net::FakePeer peer;
     peer.Arrive("{\"parameters\":{}}").Eof();
     absl::StatusOr<std::string> r =
-        VarlinkCall(peer, FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
+        VarlinkCall(peer, net::FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
     EXPECT_EQ(r.status().message(), "m: reply ended without its NUL terminator");
   }
   {
-    FakePeer peer;
+    net::FakePeer peer;
     peer.Eof();
     absl::StatusOr<std::string> r =
-        VarlinkCall(peer, FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
+        VarlinkCall(peer, net::FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
     EXPECT_EQ(r.status().message(), "m: closed without a reply");
   }
   {
-    FakePeer peer;
+    net::FakePeer peer;
     peer.Arrive("{").Silence(absl::Seconds(10));
     absl::StatusOr<std::string> r =
-        VarlinkCall(peer, FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
+        VarlinkCall(peer, net::FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDeadlineExceeded);
     EXPECT_EQ(peer.elapsed(), absl::Seconds(5));
   }
   {
-    FakePeer peer;
+    net::FakePeer peer;
     for (int i = 0; i < 70; ++i) peer.Arrive(std::string(16384, ' '));
     peer.Silence(absl::Hours(1));
     absl::StatusOr<std::string> r =
-        VarlinkCall(peer, FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
+        VarlinkCall(peer, net::FakePeer::kFd, kCall, peer.Now() + absl::Seconds(5), "m");
     EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
     EXPECT_THAT(std::string(r.status().message()), HasSubstr("reply larger than 1048576 bytes"));
   }
 }
 
 TEST(VarlinkCallTest, SendFailure) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("write").OnFd(3).Fails(EPIPE);
   absl::StatusOr<std::string> r =
       VarlinkCall(sys, 3, kCall, sys.Now() + absl::Seconds(5), "m");
@@ -130,7 +130,7 @@ TEST(VarlinkCallTest, SendFailure) {
 }
 
 // A machined that answers `reply` on fd `fd`.
-void ExpectCall(FakeSyscalls& sys, int fd, const std::string& reply) {
+void ExpectCall(net::FakeSyscalls& sys, int fd, const std::string& reply) {
   sys.Expect("socket").Returns(fd);
   sys.Expect("connect").OnFd(fd);
   sys.Expect("fcntl").OnFd(fd).Returns(O_RDWR | O_NONBLOCK);  // the bounded
@@ -145,7 +145,7 @@ const MachineScopes kScopes = {"/run/user/1000", "/run"};
 constexpr char kNoSuch[] = R"({"error":"io.systemd.Machine.NoSuchMachine","parameters":{}})";
 
 TEST(LookupMachineTest, UserScopeFirst) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectCall(sys, 3, R"({"parameters":{"class":"vm","vSockCid":9}})");
   absl::StatusOr<MachineLookup> r = LookupMachine(sys, "fedora", kScopes, absl::Seconds(5));
   ASSERT_TRUE(r.ok()) << r.status();
@@ -158,7 +158,7 @@ TEST(LookupMachineTest, UserScopeFirst) {
 }
 
 TEST(LookupMachineTest, FallsBackWhenTheUserScopeDoesNotKnowIt) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectCall(sys, 3, kNoSuch);
   ExpectCall(sys, 4, R"({"parameters":{"class":"container","service":"systemd-nspawn"}})");
   absl::StatusOr<MachineLookup> r = LookupMachine(sys, "debian", kScopes, absl::Seconds(5));
@@ -170,7 +170,7 @@ TEST(LookupMachineTest, FallsBackWhenTheUserScopeDoesNotKnowIt) {
 
 TEST(LookupMachineTest, FallsBackWhenTheUserSocketIsMissingOrRefuses) {
   for (int error : {ENOENT, ECONNREFUSED}) {
-    FakeSyscalls sys;
+    net::FakeSyscalls sys;
     sys.Expect("socket").Returns(3);
     sys.Expect("connect").Fails(error);
     sys.Expect("close");
@@ -187,7 +187,7 @@ TEST(LookupMachineTest, FallsBackWhenTheUserSocketIsMissingOrRefuses) {
 }
 
 TEST(LookupMachineTest, PermissionDeniedStopsInsteadOfFallingBack) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("socket").Returns(3);
   sys.Expect("connect").Fails(EACCES);
   sys.Expect("close");
@@ -198,7 +198,7 @@ TEST(LookupMachineTest, PermissionDeniedStopsInsteadOfFallingBack) {
 }
 
 TEST(LookupMachineTest, NoMachinedAtAll) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   for (int fd : {3, 4}) {
     sys.Expect("socket").Returns(fd);
     sys.Expect("connect").Fails(ENOENT);
@@ -211,14 +211,14 @@ TEST(LookupMachineTest, NoMachinedAtAll) {
               HasSubstr("no systemd-machined to ask about machine f: "
                         "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
                         "/run/systemd/machine/io.systemd.Machine is not there"));
-  EXPECT_EQ(HintOf(r.status()),
+  EXPECT_EQ(net::HintOf(r.status()),
             "is systemd-machined running? (systemctl status systemd-machined)");
 }
 
 // A socket file with no machined behind it: a machined that stopped. Saying
 // "not there" would send the user looking for a file that is there.
 TEST(LookupMachineTest, RefusingSocketIsNotCalledMissing) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("socket").Returns(3);
   sys.Expect("connect").Fails(ENOENT);
   sys.Expect("close");
@@ -236,14 +236,14 @@ TEST(LookupMachineTest, RefusingSocketIsNotCalledMissing) {
             "/run/user/1000/systemd/machine/io.systemd.Machine is not there; "
             "/run/systemd/machine/io.systemd.Machine refuses connections (connect "
             "unix:/run/systemd/machine/io.systemd.Machine: Connection refused)");
-  EXPECT_EQ(HintOf(r.status()),
+  EXPECT_EQ(net::HintOf(r.status()),
             "systemd-machined is not running (its socket file is left): start it "
             "(systemctl start systemd-machined; systemctl status systemd-machined says "
             "why it stopped)");
 }
 
 TEST(LookupMachineTest, KnownNowhere) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectCall(sys, 3, kNoSuch);
   ExpectCall(sys, 4, kNoSuch);
   absl::StatusOr<MachineLookup> r = LookupMachine(sys, "ghost", kScopes, absl::Seconds(5));
@@ -253,7 +253,7 @@ TEST(LookupMachineTest, KnownNowhere) {
 }
 
 TEST(LookupMachineTest, WithoutAUserScope) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectCall(sys, 3, kNoSuch);
   absl::StatusOr<MachineLookup> r =
       LookupMachine(sys, "ghost", MachineScopes{"", "/run"}, absl::Seconds(5));
@@ -261,7 +261,7 @@ TEST(LookupMachineTest, WithoutAUserScope) {
 }
 
 TEST(LookupMachineTest, BadReplyStops) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectCall(sys, 3, R"({"parameters":{"vSockCid":"x"}})");
   absl::StatusOr<MachineLookup> r = LookupMachine(sys, "f", kScopes, absl::Seconds(5));
   EXPECT_EQ(r.status().code(), absl::StatusCode::kDataLoss);
@@ -271,4 +271,4 @@ TEST(LookupMachineTest, BadReplyStops) {
 }
 
 }  // namespace
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup

@@ -9,8 +9,8 @@
 // tree: bazel-bin/cli/) and in PREFIX/libexec/ssh-socket-proxy/ when the
 // proxy is PREFIX/bin/ssh-socket-proxy (the installed layout).
 
-#ifndef SSHPROXY_NET_QEMU_H_
-#define SSHPROXY_NET_QEMU_H_
+#ifndef SSHPROXY_LOOKUP_LIBVIRT_H_
+#define SSHPROXY_LOOKUP_LIBVIRT_H_
 
 #include <cstdint>
 #include <optional>
@@ -23,7 +23,7 @@
 #include "libvirt/protocol.h"
 #include "net/syscalls.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 
 // What to ask the helper.
 struct LibvirtQuery {
@@ -77,10 +77,10 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
 // A helper that is at none of the paths, or only at paths it cannot be run
 // from (EACCES), is FailedPreconditionError naming the paths and what to do.
 // A waitpid(2) failure is its errno's error, never a timeout.
-absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(net::Syscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout);
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup
 
-#endif  // SSHPROXY_NET_QEMU_H_
+#endif  // SSHPROXY_LOOKUP_LIBVIRT_H_

@@ -4,8 +4,8 @@
 // socket. Varlink frames each message as one JSON object followed by a NUL
 // byte.
 
-#ifndef SSHPROXY_NET_VARLINK_H_
-#define SSHPROXY_NET_VARLINK_H_
+#ifndef SSHPROXY_LOOKUP_VARLINK_H_
+#define SSHPROXY_LOOKUP_VARLINK_H_
 
 #include <string>
 
@@ -14,7 +14,7 @@
 #include "absl/time/time.h"
 #include "net/syscalls.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 
 // Replies larger than this are refused: a machine record is a few hundred
 // bytes, and a peer that sends megabytes is not the machined we know.
@@ -27,11 +27,11 @@ inline constexpr size_t kMaxVarlinkReply = 1 << 20;
 //                          kMaxVarlinkReply;
 //   the errno's code       a failed write or read.
 // `what` names the peer in messages ("varlink /run/systemd/machine/...").
-absl::StatusOr<std::string> VarlinkCall(Syscalls& sys, int fd,
+absl::StatusOr<std::string> VarlinkCall(net::Syscalls& sys, int fd,
                                         absl::string_view request,
                                         absl::Time deadline,
                                         absl::string_view what);
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup
 
-#endif  // SSHPROXY_NET_VARLINK_H_
+#endif  // SSHPROXY_LOOKUP_VARLINK_H_

@@ -1,6 +1,6 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 
-#include "net/qemu.h"
+#include "lookup/libvirt.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -26,7 +26,7 @@
 #include "net/unique_fd.h"
 #include "nlohmann/json.hpp"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 namespace {
 
 using json = nlohmann::json;
@@ -95,7 +95,7 @@ absl::Status LoaderFailure(absl::string_view output) {
   absl::string_view library = why.substr(0, std::min(why.find(':'), why.find('\n')));
   // A library that is there but broken is named by its path.
   library.remove_prefix(std::min(library.rfind('/') + 1, library.size()));
-  return WithHint(
+  return net::WithHint(
       absl::FailedPreconditionError(absl::StrCat(
           "the qemu/ lookup helper cannot start: shared library ", Excerpt(why))),
       absl::StrCat("install the package that provides ", Excerpt(library),
@@ -113,7 +113,7 @@ absl::Status DecodeError(const json& answer, absl::string_view output) {
     return BadAnswer("answered with a malformed error", output);
   }
   const std::optional<HelperError> word = libvirt::ParseError(error->get<std::string>());
-  return WithHint(absl::Status(word.has_value() ? CodeOf(*word) : absl::StatusCode::kInternal,
+  return net::WithHint(absl::Status(word.has_value() ? CodeOf(*word) : absl::StatusCode::kInternal,
                                OneLine(message->get<std::string>())),
                   hint == answer.end() ? "" : OneLine(hint->get<std::string>()));
 }
@@ -139,18 +139,18 @@ absl::StatusOr<LibvirtDomain> DecodeDomain(const json& answer,
 }
 
 // Reads until EOF, libvirt::kMaxAnswer or `deadline`.
-absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadline) {
-  absl::StatusOr<BoundedRead> r =
-      ReadBounded(sys, fd, deadline, {libvirt::kMaxAnswer, std::nullopt}, "qemu/ lookup");
+absl::StatusOr<std::string> ReadAnswer(net::Syscalls& sys, int fd, absl::Time deadline) {
+  absl::StatusOr<net::BoundedRead> r =
+      net::ReadBounded(sys, fd, deadline, {libvirt::kMaxAnswer, std::nullopt}, "qemu/ lookup");
   if (!r.ok()) return r.status();
   switch (r->end) {
-    case BoundedRead::End::kTimedOut:
+    case net::BoundedRead::End::kTimedOut:
       return absl::DeadlineExceededError("no answer in time");
-    case BoundedRead::End::kTooLong:
+    case net::BoundedRead::End::kTooLong:
       return absl::DataLossError(absl::StrCat("the qemu/ lookup helper said more than ",
                                               libvirt::kMaxAnswer, " bytes"));
-    case BoundedRead::End::kStop:
-    case BoundedRead::End::kEof:
+    case net::BoundedRead::End::kStop:
+    case net::BoundedRead::End::kEof:
       break;
   }
   return std::move(r->data);
@@ -159,7 +159,7 @@ absl::StatusOr<std::string> ReadAnswer(Syscalls& sys, int fd, absl::Time deadlin
 // Collects the helper's exit status. It closed its output, so it is exiting;
 // one that lingers past `deadline` is killed. nullopt: the status is lost
 // (ECHILD: the kernel reaped it, as it does while SIGCHLD is ignored).
-absl::StatusOr<std::optional<int>> Reap(Syscalls& sys, pid_t pid, absl::Time deadline,
+absl::StatusOr<std::optional<int>> Reap(net::Syscalls& sys, pid_t pid, absl::Time deadline,
                                         bool kill) {
   for (;;) {
     int status = 0;
@@ -168,13 +168,13 @@ absl::StatusOr<std::optional<int>> Reap(Syscalls& sys, pid_t pid, absl::Time dea
       while (sys.WaitPid(pid, &status, 0).error == EINTR) {}
       return absl::DeadlineExceededError("killed");
     }
-    SyscallResult<pid_t> r = sys.WaitPid(pid, &status, WNOHANG);
+    net::SyscallResult<pid_t> r = sys.WaitPid(pid, &status, WNOHANG);
     if (!r.ok() && r.error == ECHILD) return std::nullopt;
     if (!r.ok() && r.error != EINTR) {
-      return SyscallError(r.error, "qemu/ lookup: waitpid");
+      return net::SyscallError(r.error, "qemu/ lookup: waitpid");
     }
     if (r.ok() && r.value == pid) return status;
-    if (r.ok()) SleepFor(sys, absl::Milliseconds(5));
+    if (r.ok()) net::SleepFor(sys, absl::Milliseconds(5));
   }
 }
 
@@ -190,7 +190,7 @@ absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view d
         "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
         "make it executable (chmod 755 ", denied, "), or reinstall ", kHelperPackage));
   }
-  return WithHint(
+  return net::WithHint(
       absl::FailedPreconditionError(
           absl::StrCat("qemu/ needs its lookup helper ", libvirt::kHelperName,
                        ", which is not at ", absl::StrJoin(paths, " nor at "))),
@@ -203,7 +203,7 @@ absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view d
 // replaced by the path), its stdout and stderr on `out_fd`. A path that is
 // missing (ENOENT) or may not be run (EACCES: a noexec mount, a lost mode)
 // leaves the next one to try.
-absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>& paths,
+absl::StatusOr<pid_t> SpawnHelper(net::Syscalls& sys, const std::vector<std::string>& paths,
                                   std::vector<std::string> args, int out_fd) {
   std::string denied;  // the first path that is there but may not be run
   for (const std::string& path : paths) {
@@ -211,11 +211,11 @@ absl::StatusOr<pid_t> SpawnHelper(Syscalls& sys, const std::vector<std::string>&
     std::vector<char*> argv;
     for (std::string& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
-    SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), out_fd);
+    net::SyscallResult<pid_t> r = sys.Spawn(path.c_str(), argv.data(), out_fd);
     if (r.ok()) return r.value;
     if (r.error == EACCES && denied.empty()) denied = path;
     if (r.error != ENOENT && r.error != EACCES) {
-      return SyscallError(r.error, absl::StrCat("run the qemu/ lookup helper ", path));
+      return net::SyscallError(r.error, absl::StrCat("run the qemu/ lookup helper ", path));
     }
   }
   return NoHelper(paths, denied);
@@ -281,28 +281,28 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
   return DecodeDomain(answer, output);
 }
 
-absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(net::Syscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout) {
   const absl::Time deadline = sys.Now() + timeout;
   char self[4096];
-  SyscallResult<ssize_t> n = sys.ReadLink("/proc/self/exe", self, sizeof(self));
+  net::SyscallResult<ssize_t> n = sys.ReadLink("/proc/self/exe", self, sizeof(self));
   if (!n.ok() || n.value <= 0 || static_cast<size_t>(n.value) >= sizeof(self)) {
     return absl::FailedPreconditionError(absl::StrCat(
         "qemu/ needs its lookup helper ", libvirt::kHelperName,
         ", which is found next to the proxy, but where the proxy is cannot be told: ",
         n.ok() ? "/proc/self/exe is too long"
-               : SyscallError(n.error, "readlink /proc/self/exe").message()));
+               : net::SyscallError(n.error, "readlink /proc/self/exe").message()));
   }
   const std::vector<std::string> paths =
       LibvirtHelperPaths(absl::string_view(self, static_cast<size_t>(n.value)));
 
   int fds[2];
-  if (SyscallResult<int> p = sys.Pipe2(fds, O_CLOEXEC); !p.ok()) {
-    return SyscallError(p.error, "qemu/ lookup: pipe2");
+  if (net::SyscallResult<int> p = sys.Pipe2(fds, O_CLOEXEC); !p.ok()) {
+    return net::SyscallError(p.error, "qemu/ lookup: pipe2");
   }
-  UniqueFd out(sys, fds[0]);
-  UniqueFd in(sys, fds[1]);
+  net::UniqueFd out(sys, fds[0]);
+  net::UniqueFd in(sys, fds[1]);
   std::vector<std::string> args = {"", std::string(libvirt::ScopeWord(query.scope)),
                                    query.domain};
   if (!query.uri.empty()) args.push_back(query.uri);
@@ -328,4 +328,4 @@ absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(Syscalls& sys,
   return DecodeLibvirtAnswer(*output, *status);
 }
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup

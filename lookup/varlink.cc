@@ -1,6 +1,6 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 
-#include "net/varlink.h"
+#include "lookup/varlink.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -14,29 +14,29 @@
 #include "net/error.h"
 #include "net/io.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 
-absl::StatusOr<std::string> VarlinkCall(Syscalls& sys, int fd,
+absl::StatusOr<std::string> VarlinkCall(net::Syscalls& sys, int fd,
                                         absl::string_view request,
                                         absl::Time deadline,
                                         absl::string_view what) {
   std::string message(request);
   message.push_back('\0');
-  if (absl::Status s = WriteAll(sys, fd, message, deadline); !s.ok()) {
-    return Reworded(s, absl::StrCat(what, ": sending the call: ", s.message()));
+  if (absl::Status s = net::WriteAll(sys, fd, message, deadline); !s.ok()) {
+    return net::Reworded(s, absl::StrCat(what, ": sending the call: ", s.message()));
   }
-  absl::StatusOr<BoundedRead> reply = ReadBounded(
+  absl::StatusOr<net::BoundedRead> reply = net::ReadBounded(
       sys, fd, deadline, {kMaxVarlinkReply, '\0', "reading the reply"}, what);
   if (!reply.ok()) return reply.status();
   switch (reply->end) {
-    case BoundedRead::End::kStop:
+    case net::BoundedRead::End::kStop:
       return std::move(reply->data);
-    case BoundedRead::End::kTimedOut:
+    case net::BoundedRead::End::kTimedOut:
       return absl::DeadlineExceededError(absl::StrCat(what, ": no reply in time"));
-    case BoundedRead::End::kTooLong:
+    case net::BoundedRead::End::kTooLong:
       return absl::DataLossError(
           absl::StrCat(what, ": reply larger than ", kMaxVarlinkReply, " bytes"));
-    case BoundedRead::End::kEof:
+    case net::BoundedRead::End::kEof:
       break;
   }
   return absl::DataLossError(absl::StrCat(
@@ -44,4 +44,4 @@ absl::StatusOr<std::string> VarlinkCall(Syscalls& sys, int fd,
                                 : ": reply ended without its NUL terminator"));
 }
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup

@@ -1,8 +1,8 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
 // machine/NAME: finding a VM or container by name through systemd-machined's
-// Varlink interface, io.systemd.Machine, and turning its record into the
-// socket to connect to.
+// Varlink interface (lookup/varlink.h), io.systemd.Machine. What its record
+// becomes, an address, is lookup/resolve.h's.
 //
 //   call:   {"method":"io.systemd.Machine.List","parameters":{"name":"NAME"}}
 //   reply:  {"parameters":{"name":"NAME","class":"vm","service":"...",
@@ -12,8 +12,8 @@
 // The per-user machined ($XDG_RUNTIME_DIR/systemd/machine/io.systemd.Machine)
 // is asked first, then the system one (/run/systemd/machine/...).
 
-#ifndef SSHPROXY_NET_MACHINE_H_
-#define SSHPROXY_NET_MACHINE_H_
+#ifndef SSHPROXY_LOOKUP_MACHINE_H_
+#define SSHPROXY_LOOKUP_MACHINE_H_
 
 #include <cstdint>
 #include <optional>
@@ -24,7 +24,7 @@
 #include "absl/time/time.h"
 #include "net/syscalls.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 
 // The fields of a machine record that matter here; others are ignored.
 struct MachineRecord {
@@ -60,7 +60,7 @@ struct MachineLookup {
 // NotFoundError when no scope knows the machine or no machined runs at all
 // (the message says which), or with the error of the last scope asked.
 // Each call is bounded by `timeout`.
-absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys,
+absl::StatusOr<MachineLookup> LookupMachine(net::Syscalls& sys,
                                             absl::string_view name,
                                             const MachineScopes& scopes,
                                             absl::Duration timeout);
@@ -70,6 +70,6 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys,
 std::string NspawnSshSocket(absl::string_view runtime_dir,
                             absl::string_view name);
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup
 
-#endif  // SSHPROXY_NET_MACHINE_H_
+#endif  // SSHPROXY_LOOKUP_MACHINE_H_

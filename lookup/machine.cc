@@ -1,6 +1,6 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 
-#include "net/machine.h"
+#include "lookup/machine.h"
 
 #include <string>
 #include <vector>
@@ -11,10 +11,10 @@
 #include "absl/strings/str_join.h"
 #include "net/connect.h"
 #include "net/error.h"
-#include "net/varlink.h"
+#include "lookup/varlink.h"
 #include "nlohmann/json.hpp"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 namespace {
 
 using nlohmann::json;
@@ -42,7 +42,7 @@ absl::Status OptionalString(const json& object, const char* field,
 // package.
 absl::Status NoMachined(absl::string_view name, const std::vector<std::string>& missing,
                         bool refused) {
-  return WithHint(
+  return net::WithHint(
       absl::NotFoundError(absl::StrCat("no systemd-machined to ask about machine ", name,
                                        ": ", absl::StrJoin(missing, "; "))),
       refused ? "systemd-machined is not running (its socket file is left): start it "
@@ -93,7 +93,7 @@ std::string NspawnSshSocket(absl::string_view runtime_dir, absl::string_view nam
   return absl::StrCat(runtime_dir, "/systemd/nspawn/unix-export/", name, "/ssh");
 }
 
-absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view name,
+absl::StatusOr<MachineLookup> LookupMachine(net::Syscalls& sys, absl::string_view name,
                                             const MachineScopes& scopes,
                                             absl::Duration timeout) {
   struct Scope {
@@ -114,7 +114,7 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
     const std::string path =
         absl::StrCat(scope.runtime_dir, "/systemd/machine/io.systemd.Machine");
     const std::string what = absl::StrCat("machined (", scope.label, ") ", path);
-    absl::StatusOr<UniqueFd> fd = ConnectUnix(sys, path, ConnectOptions{timeout});
+    absl::StatusOr<net::UniqueFd> fd = net::ConnectUnix(sys, path, net::ConnectOptions{timeout});
     if (!fd.ok()) {
       // Missing or refusing: try the next scope (systemd stops here).
       if (absl::IsNotFound(fd.status())) {
@@ -138,7 +138,7 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
       continue;
     }
     if (!record.ok()) {
-      return Reworded(record.status(), absl::StrCat(what, ": ", record.status().message()));
+      return net::Reworded(record.status(), absl::StrCat(what, ": ", record.status().message()));
     }
     return MachineLookup{scope.label, scope.runtime_dir, *std::move(record)};
   }
@@ -149,4 +149,4 @@ absl::StatusOr<MachineLookup> LookupMachine(Syscalls& sys, absl::string_view nam
       "; machinectl list shows what is registered)"));
 }
 
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup

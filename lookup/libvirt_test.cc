@@ -1,6 +1,6 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 
-#include "net/qemu.h"
+#include "lookup/libvirt.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -15,7 +15,7 @@
 #include "net/error.h"
 #include "net/testing/fake_syscalls.h"
 
-namespace sshproxy::net {
+namespace sshproxy::lookup {
 namespace {
 
 using ::testing::ElementsAre;
@@ -149,7 +149,7 @@ TEST(DecodeLibvirtAnswerTest, HintsAreFields) {
   absl::StatusOr<LibvirtDomain> d = DecodeLibvirtAnswer(
       R"({"error":"shut_off","message":"off","hint":"start it"})", kExited1);
   EXPECT_EQ(d.status().message(), "off");
-  EXPECT_EQ(HintOf(d.status()), "start it");
+  EXPECT_EQ(net::HintOf(d.status()), "start it");
   d = DecodeLibvirtAnswer(R"({"error":"shut_off","message":"off","hint":1})", kExited1);
   EXPECT_EQ(d.status().code(), absl::StatusCode::kDataLoss);
   // A missing library: which one, and the package that brings it.
@@ -158,13 +158,13 @@ TEST(DecodeLibvirtAnswerTest, HintsAreFields) {
       "shared libraries: libatomic.so.1: cannot open shared object file: No such file "
       "or directory\n",
       kExited127);
-  EXPECT_EQ(HintOf(d.status()),
+  EXPECT_EQ(net::HintOf(d.status()),
             "install the package that provides libatomic.so.1 (on Debian, installing "
             "ssh-socket-proxy-libvirt brings every library the helper needs)");
 }
 
 // The proxy is /usr/bin/ssh-socket-proxy; the helper answers `output`.
-void ExpectHelperRun(FakeSyscalls& sys, absl::string_view output, int exit_code) {
+void ExpectHelperRun(net::FakeSyscalls& sys, absl::string_view output, int exit_code) {
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").OnFd(6).Returns(4242);
@@ -180,7 +180,7 @@ void ExpectHelperRun(FakeSyscalls& sys, absl::string_view output, int exit_code)
 }
 
 TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})", 0);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", "test:///n.xml"}, absl::Seconds(10));
@@ -195,7 +195,7 @@ TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
 }
 
 TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectHelperRun(sys, R"({"error":"not_found","message":"nope"})", 1);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kSystem, "web", ""}, absl::Seconds(10));
@@ -208,7 +208,7 @@ TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
 TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
   for (const int error : {ENOENT, EACCES}) {
     SCOPED_TRACE(error);
-    FakeSyscalls sys;
+    net::FakeSyscalls sys;
     sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
     sys.Expect("pipe2").Returns(5);
     sys.Expect("spawn").Fails(error);
@@ -230,7 +230,7 @@ TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
 }
 
 TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Fails(ENOENT);
@@ -244,14 +244,14 @@ TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
             "qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at "
             "/usr/bin/ssh-socket-proxy-libvirt nor at "
             "/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt");
-  EXPECT_EQ(HintOf(d.status()),
+  EXPECT_EQ(net::HintOf(d.status()),
             "install the package ssh-socket-proxy-libvirt (built from source: put it "
             "next to ssh-socket-proxy, or in PREFIX/libexec/ssh-socket-proxy/ for "
             "PREFIX/bin/)");
 }
 
 TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("readlink").Data("/opt/x/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Fails(EACCES);
@@ -267,7 +267,7 @@ TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
 }
 
 // The helper answered and exited; its status is lost or cannot be had.
-void ExpectAnsweredThenWaitPidFails(FakeSyscalls& sys, int error) {
+void ExpectAnsweredThenWaitPidFails(net::FakeSyscalls& sys, int error) {
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -282,7 +282,7 @@ void ExpectAnsweredThenWaitPidFails(FakeSyscalls& sys, int error) {
 
 TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
   // SIGCHLD ignored: the kernel reaps the helper, waitpid says ECHILD.
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, ECHILD);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
@@ -291,7 +291,7 @@ TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
 }
 
 TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -313,7 +313,7 @@ TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
 }
 
 TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, EINVAL);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
@@ -322,7 +322,7 @@ TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
 }
 
 TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -341,7 +341,7 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
 }
 
 TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
-  FakeSyscalls sys;
+  net::FakeSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -359,4 +359,4 @@ TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
 }
 
 }  // namespace
-}  // namespace sshproxy::net
+}  // namespace sshproxy::lookup
