@@ -2,7 +2,9 @@
 
 #include "cli/options.h"
 
+#include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "absl/status/status.h"
@@ -59,10 +61,94 @@ absl::StatusOr<absl::Duration> ParseTimeout(absl::string_view flag,
   return d;
 }
 
-}  // namespace
+absl::Status SetDuration(absl::string_view name, absl::string_view text, bool zero_ok,
+                         absl::Duration* out) {
+  absl::StatusOr<absl::Duration> d = ParseTimeout(name, text, zero_ok);
+  if (!d.ok()) return d.status();
+  *out = *d;
+  return absl::OkStatus();
+}
 
-absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
-                                     const Environment& env) {
+absl::Status SetMode(absl::string_view text, Options::Mode* out) {
+  constexpr std::pair<absl::string_view, Options::Mode> kModes[] = {
+      {"auto", Options::Mode::kAuto},
+      {"fdpass", Options::Mode::kFdpass},
+      {"relay", Options::Mode::kRelay},
+  };
+  for (const auto& [word, mode] : kModes) {
+    if (text == word) {
+      *out = mode;
+      return absl::OkStatus();
+    }
+  }
+  return Usage(absl::StrCat("--mode \"", absl::CHexEscape(text),
+                            "\": expected auto, fdpass or relay"));
+}
+
+// One option: its names, whether it takes a value, and what it does with
+// it. The table is the whole command line but HOST PORT ORIGINAL_HOST.
+struct OptionSpec {
+  absl::string_view short_name;  // "" when there is none
+  absl::string_view long_name;
+  bool takes_value;
+  absl::Status (*apply)(absl::string_view name, absl::string_view value, Options& o);
+};
+
+const OptionSpec kOptionSpecs[] = {
+    {"-h", "--help", false,
+     [](absl::string_view, absl::string_view, Options& o) {
+       o.action = Options::Action::kHelp;
+       return absl::OkStatus();
+     }},
+    {"-V", "--version", false,
+     [](absl::string_view, absl::string_view, Options& o) {
+       o.action = Options::Action::kVersion;
+       return absl::OkStatus();
+     }},
+    {"-v", "--verbose", false,
+     [](absl::string_view, absl::string_view, Options& o) {
+       o.verbose = true;
+       return absl::OkStatus();
+     }},
+    {"-n", "--dry-run", false,
+     [](absl::string_view, absl::string_view, Options& o) {
+       // --help and --version win, whatever the order.
+       if (o.action == Options::Action::kConnect) o.action = Options::Action::kDryRun;
+       return absl::OkStatus();
+     }},
+    {"", "--connect-timeout", true,
+     [](absl::string_view name, absl::string_view v, Options& o) {
+       return SetDuration(name, v, /*zero_ok=*/false, &o.connect_timeout);
+     }},
+    {"", "--mux-timeout", true,
+     [](absl::string_view name, absl::string_view v, Options& o) {
+       return SetDuration(name, v, /*zero_ok=*/false, &o.mux_timeout);
+     }},
+    {"", "--wait", true,
+     [](absl::string_view name, absl::string_view v, Options& o) {
+       return SetDuration(name, v, /*zero_ok=*/true, &o.wait);
+     }},
+    {"", "--mode", true,
+     [](absl::string_view, absl::string_view v, Options& o) { return SetMode(v, &o.mode); }},
+    {"", "--local-socket", true,
+     [](absl::string_view, absl::string_view v, Options& o) {
+       if (v.empty()) return Usage("--local-socket needs a path");
+       o.local_socket = std::string(v);
+       return absl::OkStatus();
+     }},
+};
+
+const OptionSpec* FindOption(absl::string_view name) {
+  for (const OptionSpec& spec : kOptionSpecs) {
+    if (name == spec.long_name || (!spec.short_name.empty() && name == spec.short_name)) {
+      return &spec;
+    }
+  }
+  return nullptr;
+}
+
+// Options before the command line: what the environment says.
+Options FromEnvironment(const Environment& env) {
   auto set = [](const char* v) { return v != nullptr && *v != '\0'; };
   Options options;
   options.local_socket = set(env.local_socket) ? env.local_socket
@@ -70,90 +156,36 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
   if (set(env.xdg_runtime_dir)) options.user_runtime_dir = env.xdg_runtime_dir;
   if (set(env.runtime_dir)) options.system_runtime_dir = env.runtime_dir;
   if (set(env.libvirt_uri)) options.libvirt_uri = env.libvirt_uri;
-  std::vector<absl::string_view> positional;
-  bool options_done = false;
-  for (size_t i = 0; i < args.size(); ++i) {
-    absl::string_view arg = args[i];
-    if (options_done || arg.empty() || arg[0] != '-' || arg == "-") {
-      positional.push_back(arg);
-      continue;
-    }
-    if (arg == "--") {
-      options_done = true;
-      continue;
-    }
-    // --name=value or --name value.
-    absl::string_view name = arg;
-    absl::string_view value;
-    bool has_value = false;
-    if (size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != absl::string_view::npos) {
-      name = arg.substr(0, eq);
-      value = arg.substr(eq + 1);
-      has_value = true;
-    }
-    auto take_value = [&]() -> absl::StatusOr<absl::string_view> {
-      if (has_value) return value;
-      if (i + 1 >= args.size()) return Usage(absl::StrCat(name, " needs a value"));
-      return absl::string_view(args[++i]);
-    };
-    auto no_value = [&]() -> absl::Status {
-      return has_value ? Usage(absl::StrCat(name, " takes no value")) : absl::OkStatus();
-    };
+  return options;
+}
 
-    if (name == "-h" || name == "--help") {
-      if (absl::Status s = no_value(); !s.ok()) return s;
-      options.action = Options::Action::kHelp;
-    } else if (name == "-V" || name == "--version") {
-      if (absl::Status s = no_value(); !s.ok()) return s;
-      options.action = Options::Action::kVersion;
-    } else if (name == "-v" || name == "--verbose") {
-      if (absl::Status s = no_value(); !s.ok()) return s;
-      options.verbose = true;
-    } else if (name == "-n" || name == "--dry-run") {
-      if (absl::Status s = no_value(); !s.ok()) return s;
-      if (options.action == Options::Action::kConnect) {
-        options.action = Options::Action::kDryRun;
-      }
-    } else if (name == "--connect-timeout") {
-      absl::StatusOr<absl::string_view> v = take_value();
-      if (!v.ok()) return v.status();
-      absl::StatusOr<absl::Duration> d = ParseTimeout(name, *v);
-      if (!d.ok()) return d.status();
-      options.connect_timeout = *d;
-    } else if (name == "--mux-timeout" || name == "--wait") {
-      absl::StatusOr<absl::string_view> v = take_value();
-      if (!v.ok()) return v.status();
-      absl::StatusOr<absl::Duration> d =
-          ParseTimeout(name, *v, /*zero_ok=*/name == "--wait");
-      if (!d.ok()) return d.status();
-      (name == "--wait" ? options.wait : options.mux_timeout) = *d;
-    } else if (name == "--mode") {
-      absl::StatusOr<absl::string_view> v = take_value();
-      if (!v.ok()) return v.status();
-      if (*v == "auto") {
-        options.mode = Options::Mode::kAuto;
-      } else if (*v == "fdpass") {
-        options.mode = Options::Mode::kFdpass;
-      } else if (*v == "relay") {
-        options.mode = Options::Mode::kRelay;
-      } else {
-        return Usage(absl::StrCat("--mode \"", absl::CHexEscape(*v),
-                                  "\": expected auto, fdpass or relay"));
-      }
-    } else if (name == "--local-socket") {
-      absl::StatusOr<absl::string_view> v = take_value();
-      if (!v.ok()) return v.status();
-      if (v->empty()) return Usage("--local-socket needs a path");
-      options.local_socket = std::string(*v);
-    } else {
-      return Usage(absl::StrCat("unknown option \"", absl::CHexEscape(arg), "\""));
-    }
+// Applies the option at args[*i] ("--name=value", "--name value" or a
+// flag), advancing *i past a separate value.
+absl::Status ApplyOption(const std::vector<std::string>& args, size_t* i, Options& options) {
+  const absl::string_view arg = args[*i];
+  absl::string_view name = arg;
+  std::optional<absl::string_view> value;
+  if (size_t eq = arg.find('='); absl::StartsWith(arg, "--") && eq != absl::string_view::npos) {
+    name = arg.substr(0, eq);
+    value = arg.substr(eq + 1);
   }
+  const OptionSpec* spec = FindOption(name);
+  if (spec == nullptr) {
+    return Usage(absl::StrCat("unknown option \"", absl::CHexEscape(arg), "\""));
+  }
+  if (!spec->takes_value && value.has_value()) {
+    return Usage(absl::StrCat(name, " takes no value"));
+  }
+  if (spec->takes_value && !value.has_value()) {
+    if (*i + 1 >= args.size()) return Usage(absl::StrCat(name, " needs a value"));
+    value = args[++*i];
+  }
+  return spec->apply(name, value.value_or(""), options);
+}
 
-  if (options.action == Options::Action::kHelp ||
-      options.action == Options::Action::kVersion) {
-    return options;
-  }
+// HOST [PORT [ORIGINAL_HOST]] (see ParseOptions on ORIGINAL_HOST).
+absl::Status ApplyPositional(const std::vector<absl::string_view>& positional,
+                             Options& options) {
   if (positional.empty()) return Usage("missing HOST");
   if (positional.size() > 3) {
     return Usage(absl::StrCat("unexpected argument \"",
@@ -166,6 +198,31 @@ absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
   if (positional.size() > 2 && absl::EqualsIgnoreCase(positional[2], positional[0])) {
     options.host = std::string(positional[2]);
   }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<Options> ParseOptions(const std::vector<std::string>& args,
+                                     const Environment& env) {
+  Options options = FromEnvironment(env);
+  std::vector<absl::string_view> positional;
+  bool options_done = false;
+  for (size_t i = 0; i < args.size(); ++i) {
+    const absl::string_view arg = args[i];
+    if (options_done || arg.empty() || arg[0] != '-' || arg == "-") {
+      positional.push_back(arg);
+    } else if (arg == "--") {
+      options_done = true;
+    } else if (absl::Status s = ApplyOption(args, &i, options); !s.ok()) {
+      return s;
+    }
+  }
+  if (options.action == Options::Action::kHelp ||
+      options.action == Options::Action::kVersion) {
+    return options;
+  }
+  if (absl::Status s = ApplyPositional(positional, options); !s.ok()) return s;
   return options;
 }
 

@@ -42,11 +42,8 @@ struct NumberSpec {
 constexpr NumberSpec kCidSpec = {"vsock CID", true, "VMADDR_CID_ANY"};
 constexpr NumberSpec kPortSpec = {"port", false, "VMADDR_PORT_ANY"};
 
-// Parses a number with nothing around it. absl::SimpleAtoi would accept
-// whitespace and signs, and strtoul's base 0 reads "010" as octal; so the
-// characters are checked first and the digits summed here.
-absl::StatusOr<uint32_t> ParseNumber(const NumberSpec& spec,
-                                     absl::string_view text) {
+// The checks before any digit is read: what a number must not be.
+absl::Status CheckNumberText(const NumberSpec& spec, absl::string_view text) {
   if (text.empty()) return Invalid(spec.what, text, "is empty");
   for (char c : text) {
     if (absl::ascii_isspace(static_cast<unsigned char>(c))) {
@@ -60,20 +57,14 @@ absl::StatusOr<uint32_t> ParseNumber(const NumberSpec& spec,
     return Invalid(spec.what, text,
                    absl::StrCat(spec.wildcard, " is a wildcard, not an address"));
   }
+  return absl::OkStatus();
+}
 
-  int base = 10;
-  absl::string_view digits = text;
-  if (spec.allow_hex && (absl::StartsWith(text, "0x") ||
-                         absl::StartsWith(text, "0X"))) {
-    base = 16;
-    digits.remove_prefix(2);
-    if (digits.empty()) {
-      return Invalid(spec.what, text, "no hexadecimal digits after \"0x\"");
-    }
-  }
-
+// The value of `digits` in `base`, saturated just above 0xffffffff (the
+// exact value no longer matters there); an error for a non-digit.
+absl::StatusOr<uint64_t> SumDigits(const NumberSpec& spec, absl::string_view text,
+                                   absl::string_view digits, int base) {
   uint64_t value = 0;
-  bool too_large = false;
   for (char c : digits) {
     int digit;
     if (IsDigit(c)) {
@@ -89,40 +80,63 @@ absl::StatusOr<uint32_t> ParseNumber(const NumberSpec& spec,
                            "hypervisor, local, host)"
                          : "not a decimal number");
     }
-    value = value * static_cast<uint64_t>(base) + static_cast<uint64_t>(digit);
-    // Stop before uint64_t could overflow; the exact value no longer matters.
-    if (value > 0xffffffffull) {
-      too_large = true;
-      value = 0xffffffffull + 1;
+    // Stop before uint64_t could overflow.
+    value = std::min<uint64_t>(value * static_cast<uint64_t>(base) + digit,
+                               0xffffffffull + 1);
+  }
+  return value;
+}
+
+// A decimal with leading zeros: systemd parses with base 0, so "010" is 8
+// there; nobody means that. Says what to write instead.
+absl::Status LeadingZeros(const NumberSpec& spec, absl::string_view text,
+                          absl::string_view digits, bool too_large) {
+  bool octal = digits.find_first_of("89") == absl::string_view::npos;
+  uint64_t octal_value = 0;
+  for (char c : digits) octal_value = octal_value * 8 + (c - '0');
+  if (spec.allow_hex && octal && !too_large && octal_value <= kMaxVsockNumber) {
+    return Invalid(spec.what, text,
+                   absl::StrCat("leading zeros are ambiguous (octal?); write ",
+                                octal_value, " or 0x", absl::Hex(octal_value)));
+  }
+  absl::string_view trimmed =
+      digits.substr(std::min(digits.find_first_not_of('0'), digits.size() - 1));
+  return Invalid(spec.what, text,
+                 absl::StrCat("leading zeros are not allowed; write ", trimmed));
+}
+
+// Parses a number with nothing around it. absl::SimpleAtoi would accept
+// whitespace and signs, and strtoul's base 0 reads "010" as octal; so the
+// characters are checked first and the digits summed here.
+absl::StatusOr<uint32_t> ParseNumber(const NumberSpec& spec,
+                                     absl::string_view text) {
+  if (absl::Status s = CheckNumberText(spec, text); !s.ok()) return s;
+  int base = 10;
+  absl::string_view digits = text;
+  if (spec.allow_hex && (absl::StartsWith(text, "0x") ||
+                         absl::StartsWith(text, "0X"))) {
+    base = 16;
+    digits.remove_prefix(2);
+    if (digits.empty()) {
+      return Invalid(spec.what, text, "no hexadecimal digits after \"0x\"");
     }
   }
-
+  absl::StatusOr<uint64_t> value = SumDigits(spec, text, digits, base);
+  if (!value.ok()) return value.status();
+  const bool too_large = *value > 0xffffffffull;
   if (base == 10 && digits.size() > 1 && digits[0] == '0') {
-    // systemd parses with base 0, so "010" is 8 there; nobody means that.
-    bool octal = digits.find_first_of("89") == absl::string_view::npos;
-    uint64_t octal_value = 0;
-    for (char c : digits) octal_value = octal_value * 8 + (c - '0');
-    if (spec.allow_hex && octal && !too_large && octal_value <= kMaxVsockNumber) {
-      return Invalid(spec.what, text,
-                     absl::StrCat("leading zeros are ambiguous (octal?); write ",
-                                  octal_value, " or 0x",
-                                  absl::Hex(octal_value)));
-    }
-    absl::string_view trimmed =
-        digits.substr(std::min(digits.find_first_not_of('0'), digits.size() - 1));
-    return Invalid(spec.what, text,
-                   absl::StrCat("leading zeros are not allowed; write ", trimmed));
+    return LeadingZeros(spec, text, digits, too_large);
   }
   if (too_large) {
     return Invalid(spec.what, text,
                    absl::StrCat("out of range (0 to ", kMaxVsockNumber, ")"));
   }
-  if (value == 0xffffffffull) {
+  if (*value == 0xffffffffull) {
     return Invalid(spec.what, text,
                    absl::StrCat(spec.wildcard, " (4294967295) is a wildcard, "
                                                "not an address"));
   }
-  return static_cast<uint32_t>(value);
+  return static_cast<uint32_t>(*value);
 }
 
 absl::StatusOr<uint32_t> ParseCid(absl::string_view text) {
@@ -274,6 +288,52 @@ bool operator!=(const Machine& a, const Machine& b) { return !(a == b); }
 bool operator!=(const Qemu& a, const Qemu& b) { return !(a == b); }
 bool operator!=(const LocalHost& a, const LocalHost& b) { return !(a == b); }
 
+namespace {
+
+// What follows prefix `p` ("unix", "vsock", ...) in the host string, with
+// ssh's %p as `port`.
+absl::StatusOr<Target> ParseAfterPrefix(Prefix p, absl::string_view rest,
+                                        absl::string_view port) {
+  if (p == Prefix::kUnix) {
+    absl::StatusOr<std::string> path = ParsePath("unix", rest);
+    if (!path.ok()) return path.status();
+    return UnixSocket{*std::move(path)};
+  }
+  if (p == Prefix::kMachine && rest == ".host") return LocalHost{};
+  absl::StatusOr<uint32_t> number = ParseNumber(kPortSpec, port);
+  switch (p) {
+    case Prefix::kVsock: {
+      absl::StatusOr<uint32_t> cid = ParseCid(rest);
+      if (!cid.ok()) return cid.status();
+      if (!number.ok()) return number.status();
+      return Vsock{*cid, *number};
+    }
+    case Prefix::kVsockMux: {
+      absl::StatusOr<std::string> path = ParsePath("vsock-mux", rest);
+      if (!path.ok()) return path.status();
+      if (!number.ok()) return number.status();
+      return VsockMux{*std::move(path), *number};
+    }
+    case Prefix::kMachine: {
+      absl::StatusOr<std::string> name = ParseMachineName(rest);
+      if (!name.ok()) return name.status();
+      if (!number.ok()) return number.status();
+      return Machine{*std::move(name), *number};
+    }
+    default:
+      break;
+  }
+  absl::StatusOr<std::string> domain = ParseDomain(rest);
+  if (!domain.ok()) return domain.status();
+  if (!number.ok()) return number.status();
+  const QemuScope scope = p == Prefix::kQemuSystem    ? QemuScope::kSystem
+                          : p == Prefix::kQemuSession ? QemuScope::kSession
+                                                      : QemuScope::kAny;
+  return Qemu{scope, *std::move(domain), *number};
+}
+
+}  // namespace
+
 absl::StatusOr<Target> ParseTarget(absl::string_view host,
                                    absl::string_view port) {
   if (host.find('\0') != absl::string_view::npos) {
@@ -291,52 +351,7 @@ absl::StatusOr<Target> ParseTarget(absl::string_view host,
     }
   }
   if (match == nullptr) return UnknownHost(host);
-
-  auto parse_port = [port]() { return ParseNumber(kPortSpec, port); };
-  switch (match->prefix) {
-    case Prefix::kUnix: {
-      absl::StatusOr<std::string> path = ParsePath("unix", rest);
-      if (!path.ok()) return path.status();
-      return UnixSocket{*std::move(path)};
-    }
-    case Prefix::kVsock: {
-      absl::StatusOr<uint32_t> cid = ParseCid(rest);
-      if (!cid.ok()) return cid.status();
-      absl::StatusOr<uint32_t> p = parse_port();
-      if (!p.ok()) return p.status();
-      return Vsock{*cid, *p};
-    }
-    case Prefix::kVsockMux: {
-      absl::StatusOr<std::string> path = ParsePath("vsock-mux", rest);
-      if (!path.ok()) return path.status();
-      absl::StatusOr<uint32_t> p = parse_port();
-      if (!p.ok()) return p.status();
-      return VsockMux{*std::move(path), *p};
-    }
-    case Prefix::kMachine: {
-      if (rest == ".host") return LocalHost{};
-      absl::StatusOr<std::string> name = ParseMachineName(rest);
-      if (!name.ok()) return name.status();
-      absl::StatusOr<uint32_t> p = parse_port();
-      if (!p.ok()) return p.status();
-      return Machine{*std::move(name), *p};
-    }
-    case Prefix::kQemu:
-    case Prefix::kQemuSystem:
-    case Prefix::kQemuSession: {
-      absl::StatusOr<std::string> domain = ParseDomain(rest);
-      if (!domain.ok()) return domain.status();
-      absl::StatusOr<uint32_t> p = parse_port();
-      if (!p.ok()) return p.status();
-      const QemuScope scope = match->prefix == Prefix::kQemuSystem
-                                  ? QemuScope::kSystem
-                                  : match->prefix == Prefix::kQemuSession
-                                        ? QemuScope::kSession
-                                        : QemuScope::kAny;
-      return Qemu{scope, *std::move(domain), *p};
-    }
-  }
-  return absl::InternalError("unreachable prefix");
+  return ParseAfterPrefix(match->prefix, rest, port);
 }
 
 namespace {
