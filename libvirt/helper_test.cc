@@ -92,7 +92,8 @@ TEST_F(FindDomainTest, DomainsThatCannotBeReached) {
 }
 
 TEST(LibvirtUrisTest, ScopesAsLibvirtSshProxy) {
-  EXPECT_THAT(LibvirtUris(Scope::kAny, "", false), ElementsAre("qemu:///system", "qemu:///session"));
+  EXPECT_THAT(LibvirtUris(Scope::kAny, "", false),
+              ElementsAre("qemu:///system", "qemu:///session"));
   EXPECT_THAT(LibvirtUris(Scope::kAny, "", true), ElementsAre("qemu:///system"));
   EXPECT_THAT(LibvirtUris(Scope::kSystem, "", false), ElementsAre("qemu:///system"));
   EXPECT_THAT(LibvirtUris(Scope::kSession, "", false), ElementsAre("qemu:///session"));

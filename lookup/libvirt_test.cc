@@ -74,6 +74,9 @@ struct Failure {
   std::string message;  // the whole message
 };
 
+// How the loader's failure begins; the rest is the loader's own words.
+const std::string kCannotStart = "the qemu/ lookup helper cannot start: shared library ";
+
 TEST(DecodeLibvirtAnswerTest, Errors) {
   using absl::StatusCode;
   const Failure cases[] = {
@@ -90,7 +93,8 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
       {R"({"error":"not_found","message":"m"})", std::nullopt, StatusCode::kNotFound, "m"},
       {"ssh-socket-proxy-libvirt: error while loading shared libraries: libvirt.so.0: "
        "cannot open shared object file: No such file or directory",
-       std::nullopt, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libvirt.so.0: cannot open shared object file: No such file or directory"},
+       std::nullopt, StatusCode::kFailedPrecondition,
+       kCannotStart + "libvirt.so.0: cannot open shared object file: No such file or directory"},
       {"", std::nullopt, StatusCode::kDataLoss, ""},
       {R"({"error":"no_vsock","message":"m"})", kExited1,
        StatusCode::kFailedPrecondition, "m"},
@@ -99,18 +103,22 @@ TEST(DecodeLibvirtAnswerTest, Errors) {
       // The dynamic loader, before the helper's main() ran.
       {"/usr/bin/ssh-socket-proxy-libvirt: error while loading shared libraries: "
        "libvirt.so.0: cannot open shared object file: No such file or directory\n",
-       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libvirt.so.0: cannot open shared object file: No such file or directory"},
+       kExited127, StatusCode::kFailedPrecondition,
+       kCannotStart + "libvirt.so.0: cannot open shared object file: No such file or directory"},
       // The helper's own path says "libvirt"; the library the loader names
       // is another (measured on Debian 12: libatomic, which nothing pulled in).
       {"/usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt: error while loading "
        "shared libraries: libatomic.so.1: cannot open shared object file: No such file "
        "or directory\n",
-       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libatomic.so.1: cannot open shared object file: No such file or directory"},
+       kExited127, StatusCode::kFailedPrecondition,
+       kCannotStart + "libatomic.so.1: cannot open shared object file: No such file or directory"},
       {"x: error while loading shared libraries: libxml2.so.2: cannot open shared "
        "object file\n",
-       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libxml2.so.2: cannot open shared object file"},
+       kExited127, StatusCode::kFailedPrecondition,
+       kCannotStart + "libxml2.so.2: cannot open shared object file"},
       {"x: error while loading shared libraries: libstdc++.so.6: cannot open\n",
-       kExited127, StatusCode::kFailedPrecondition, "the qemu/ lookup helper cannot start: shared library libstdc++.so.6: cannot open"},
+       kExited127, StatusCode::kFailedPrecondition,
+       kCannotStart + "libstdc++.so.6: cannot open"},
       // Exit 127 without the loader's words: quoted as it is.
       {"x: something else\n", kExited127, StatusCode::kFailedPrecondition,
        "the qemu/ lookup helper could not start: x: something else"},
@@ -331,7 +339,8 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDeadlineExceeded(d.status())) << d.status();
   EXPECT_EQ(d.status().message(),
             "libvirt did not answer about qemu domain 'web' within 3s");
@@ -354,7 +363,8 @@ TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
   sys.Expect("kill");
   sys.Expect("waitpid").KilledBy(SIGKILL);
   sys.Expect("close").OnFd(5);
-  absl::StatusOr<LibvirtDomain> d = LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
+  absl::StatusOr<LibvirtDomain> d =
+      LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
   EXPECT_TRUE(absl::IsDataLoss(d.status())) << d.status();
 }
 

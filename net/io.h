@@ -3,15 +3,15 @@
 // The I/O loops every client in this tree needs, written once: a poll() that
 // keeps to a deadline across EINTR, a reader that stops at a terminator, EOF,
 // a size cap or a deadline, and a writer that retries short writes. The
-// connectors, the vsock-mux handshake, the Varlink client and the qemu/
-// helper's reader all use these (the relay keeps its own loop: it moves
-// bytes both ways at once).
+// connectors, the vsock-mux handshake, the hand-over, and in lookup/ the
+// Varlink client and the qemu/ helper's reader all use these (the relay keeps
+// its own loop: it moves bytes both ways at once).
 //
 //   absl::StatusOr<short> ready = PollUntil(sys, fd, POLLIN, deadline, "m");
 //   if (ready.ok() && *ready == 0) ...  // the deadline passed
 //
-//   absl::StatusOr<BoundedRead> r = ReadBounded(sys, fd, deadline,
-//       {.max = 1 << 20, .stop = '\0'}, "varlink /run/...");
+//   absl::StatusOr<BoundedRead> r = ReadBounded(
+//       sys, fd, deadline, {1 << 20, '\0', "reading the reply"}, "varlink ...");
 //
 // Errors from a failing system call are its errno's code with the errno as a
 // field (net/error.h), named "<what>: poll: <strerror>" and so on.

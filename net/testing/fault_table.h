@@ -29,7 +29,8 @@ struct Row {
 // Runs `call` on each row's script and checks the outcome, that every
 // scripted call was made and that no descriptor is left open.
 template <size_t N>
-inline void RunTable(const Row (&rows)[N], const std::function<absl::Status(FakeSyscalls&)>& call) {
+void RunTable(const Row (&rows)[N],
+              const std::function<absl::Status(FakeSyscalls&)>& call) {
   for (const Row& row : rows) {
     SCOPED_TRACE(row.name);
     FakeSyscalls sys;
