@@ -14,7 +14,8 @@
 # packaged fragment, qemu/ against libvirt's test driver, no failed units,
 # the same ssh sockets as Debian 13's own generator, and apt-get purge
 # closing our sockets and leaving none of the packages' files. The last line
-# is "package: N passed, N failed".
+# is "package: N passed, N failed". PKG_TEST_SUITES="bullseye" boots only
+# the suites named (for work on one; the Debian 13 comparison then fails).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
