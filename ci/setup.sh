@@ -31,8 +31,9 @@ packages=(
   mmdebstrap debian-archive-keyring systemd-container
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
   gnuplot-nox util-linux bc
-  # The Debian package (ci/package.sh) and its checks.
-  debhelper dpkg-dev lintian
+  # The Debian packages (ci/package.sh) and their checks (objdump reads the
+  # libvirt helper's libraries).
+  debhelper dpkg-dev lintian binutils
 )
 
 if [ "$(id -u)" -ne 0 ]; then

@@ -88,8 +88,9 @@ else
   record bench 0 1
 fi
 
-# The Debian package: ci/package.sh, lintian, its contents, and dpkg -i,
-# reboot, ssh in both directions and purge in Debian 12 and 13 guests.
+# The Debian packages: ci/package.sh without HOME, lintian, their contents,
+# and install, reboot, ssh in both directions, qemu/ and purge in Debian 11,
+# 12 and 13 guests.
 echo "== package: ci/package_test.sh" >&2
 ci/package_test.sh >"$logdir/package.out" 2>"$logdir/package.err"
 cat "$logdir/package.err" "$logdir/package.out" >&2

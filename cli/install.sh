@@ -3,7 +3,8 @@
 # and the guest-side systemd generator with its man page.
 #
 #   bazel run //:install -- [--prefix=/usr/local] [--sysconfdir=/etc]
-#                           [--destdir=DIR] [--uninstall]
+#                           [--destdir=DIR] [--component=all|proxy|libvirt]
+#                           [--uninstall]
 #
 # Files: PREFIX/bin/ssh-socket-proxy, its qemu/ helper
 # PREFIX/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt,
@@ -12,21 +13,27 @@
 # names PREFIX/bin/ssh-socket-proxy),
 # PREFIX/lib/systemd/system-generators/ssh-socket-proxy-generator and
 # PREFIX/share/man/man8/ssh-socket-proxy-generator.8 (systemd runs generators
-# from /usr/lib and /usr/local/lib). --destdir stages everything under DIR,
-# for packagers; the paths inside the files stay PREFIX's.
+# from /usr/local/lib, and from /usr/lib where /usr is merged: a split-/usr
+# system such as Debian 11 looks in /lib instead). --destdir stages everything under DIR,
+# for packagers; the paths inside the files stay PREFIX's. --component=libvirt
+# is the qemu/ helper alone (it links libvirt, so packagers ship it apart),
+# --component=proxy everything else; the default, all, is both.
 set -euo pipefail
 
 prefix=/usr/local
 sysconfdir=/etc
 destdir=
 uninstall=0
+component=all
 for arg in "$@"; do
   case "$arg" in
     --prefix=*) prefix=${arg#*=} ;;
     --sysconfdir=*) sysconfdir=${arg#*=} ;;
     --destdir=*) destdir=${arg#*=} ;;
+    --component=all|--component=proxy|--component=libvirt) component=${arg#*=} ;;
+    --component=*) echo "install: unknown component '${arg#*=}' (all, proxy or libvirt)" >&2; exit 2 ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -50,25 +57,31 @@ runfile() {
 }
 
 # What goes where: runfile, mode, installed path (under DESTDIR).
-files=(
-  "cli/ssh-socket-proxy 0755 $prefix/bin/ssh-socket-proxy"
-  "cli/ssh-socket-proxy-libvirt 0755 $prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt"
-  "cli/ssh-socket-proxy.1 0644 $prefix/share/man/man1/ssh-socket-proxy.1"
-  "generator/ssh-socket-proxy-generator 0755 $prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
-  "generator/ssh-socket-proxy-generator.8 0644 $prefix/share/man/man8/ssh-socket-proxy-generator.8"
-)
-conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
+files=()
+conf=""
+if [ "$component" != libvirt ]; then
+  files+=(
+    "cli/ssh-socket-proxy 0755 $prefix/bin/ssh-socket-proxy"
+    "cli/ssh-socket-proxy.1 0644 $prefix/share/man/man1/ssh-socket-proxy.1"
+    "generator/ssh-socket-proxy-generator 0755 $prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
+    "generator/ssh-socket-proxy-generator.8 0644 $prefix/share/man/man8/ssh-socket-proxy-generator.8"
+  )
+  conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
+fi
+if [ "$component" != proxy ]; then
+  files+=("cli/ssh-socket-proxy-libvirt 0755 $prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt")
+fi
 
 installed=()
 for entry in "${files[@]}"; do
   read -r _ _ path <<<"$entry"
   installed+=("$destdir$path")
 done
-installed+=("$conf")
+[ -z "$conf" ] || installed+=("$conf")
 
 if [ "$uninstall" -eq 1 ]; then
   rm -f -- "${installed[@]}"
-  rmdir -- "$destdir$prefix/libexec/ssh-socket-proxy" 2>/dev/null || true
+  [ "$component" = proxy ] || rmdir -- "$destdir$prefix/libexec/ssh-socket-proxy" 2>/dev/null || true
   echo "removed ${installed[*]}" >&2
   exit 0
 fi
@@ -77,9 +90,11 @@ for entry in "${files[@]}"; do
   read -r source mode path <<<"$entry"
   install -D -m "$mode" "$(runfile "$source")" "$destdir$path"
 done
-mkdir -p "$(dirname "$conf")"
-sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
-  "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
-chmod 0644 "$conf.tmp"
-mv "$conf.tmp" "$conf"
+if [ -n "$conf" ]; then
+  mkdir -p "$(dirname "$conf")"
+  sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
+    "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
+  chmod 0644 "$conf.tmp"
+  mv "$conf.tmp" "$conf"
+fi
 echo "installed ${installed[*]}" >&2

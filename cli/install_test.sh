@@ -37,4 +37,20 @@ RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/opt/ssp --destdir="$dest" --
 [ -e "$helper" ] && fail "qemu/ helper left after uninstall"
 [ -e "$gen" ] && fail "generator left after uninstall"
 if "$install_sh" --prefix=relative 2>/dev/null; then fail "relative prefix accepted"; fi
+
+# Components, for packagers: libvirt is the qemu/ helper alone, proxy is the
+# rest; together they are exactly what the default installs.
+files_in() { (cd "$1" && find . ! -type d | sort); }
+for c in all proxy libvirt; do
+  RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/usr --destdir="$dest/c-$c" --component="$c" 2>/dev/null
+done
+[ "$(files_in "$dest/c-libvirt")" = "./usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt" ] ||
+  fail "--component=libvirt staged: $(files_in "$dest/c-libvirt")"
+[ -e "$dest/c-proxy/usr/libexec" ] && fail "--component=proxy staged the helper"
+[ "$(files_in "$dest/c-all")" = "$( (files_in "$dest/c-proxy"; files_in "$dest/c-libvirt") | sort)" ] ||
+  fail "proxy + libvirt differ from all"
+RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/usr --destdir="$dest/c-all" --component=libvirt --uninstall 2>/dev/null
+[ -e "$dest/c-all/usr/libexec/ssh-socket-proxy" ] && fail "--component=libvirt --uninstall left the helper"
+[ -x "$dest/c-all/usr/bin/ssh-socket-proxy" ] || fail "--component=libvirt --uninstall removed the proxy"
+if "$install_sh" --component=docs 2>/dev/null; then fail "unknown component accepted"; fi
 echo "install: ok"
