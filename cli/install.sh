@@ -12,7 +12,10 @@
 # names PREFIX/bin/ssh-socket-proxy),
 # PREFIX/lib/systemd/system-generators/ssh-socket-proxy-generator and
 # PREFIX/share/man/man8/ssh-socket-proxy-generator.8 (systemd runs generators
-# from /usr/lib and /usr/local/lib). --destdir stages everything under DIR,
+# from /usr/lib and /usr/local/lib), the generator's udev rule
+# PREFIX/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules and its console
+# hint link SYSCONFDIR/issue.d/50-ssh-socket-proxy-vsock.issue (to
+# /run/ssh-socket-proxy/vsock.issue). --destdir stages everything under DIR,
 # for packagers; the paths inside the files stay PREFIX's.
 set -euo pipefail
 
@@ -26,7 +29,7 @@ for arg in "$@"; do
     --sysconfdir=*) sysconfdir=${arg#*=} ;;
     --destdir=*) destdir=${arg#*=} ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -56,7 +59,11 @@ files=(
   "cli/ssh-socket-proxy.1 0644 $prefix/share/man/man1/ssh-socket-proxy.1"
   "generator/ssh-socket-proxy-generator 0755 $prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
   "generator/ssh-socket-proxy-generator.8 0644 $prefix/share/man/man8/ssh-socket-proxy-generator.8"
+  "generator/60-ssh-socket-proxy-vsock.rules 0644 $prefix/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules"
 )
+# agetty reads /etc/issue.d/ (not /run/issue.d/ before util-linux 2.41): the
+# generator's console hint is a link there to what it writes at boot.
+issue_link="$destdir$sysconfdir/issue.d/50-ssh-socket-proxy-vsock.issue"
 conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
 
 installed=()
@@ -64,7 +71,7 @@ for entry in "${files[@]}"; do
   read -r _ _ path <<<"$entry"
   installed+=("$destdir$path")
 done
-installed+=("$conf")
+installed+=("$conf" "$issue_link")
 
 if [ "$uninstall" -eq 1 ]; then
   rm -f -- "${installed[@]}"
@@ -82,4 +89,6 @@ sed "s|/usr/local/bin/ssh-socket-proxy|$prefix/bin/ssh-socket-proxy|g" \
   "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
 chmod 0644 "$conf.tmp"
 mv "$conf.tmp" "$conf"
+mkdir -p "$(dirname "$issue_link")"
+ln -sfn /run/ssh-socket-proxy/vsock.issue "$issue_link"
 echo "installed ${installed[*]}" >&2

@@ -94,6 +94,7 @@ absl::Status FakeSystem::WriteFileAtomic(const std::string& path,
                                          const std::string& content) {
   if (absl::Status s = CountWrite(path); !s.ok()) return s;
   written[path] = content;
+  files[path] = content;  // read back as a real file would be
   return absl::OkStatus();
 }
 

@@ -2,7 +2,8 @@
 //
 // A scripted System for tests: files, executables, writable paths and the
 // environment are what the test put there; everything else does not exist.
-// Written units land in `written` (path -> content, symlinks as "-> TARGET").
+// Written units land in `written` (path -> content, symlinks as "-> TARGET");
+// written files are also readable through `files` afterwards.
 //
 //   FakeSystem system;
 //   system.files["/run/systemd/container"] = "systemd-nspawn\n";

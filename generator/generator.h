@@ -148,12 +148,17 @@ struct UnitFile {
 };
 
 // The name of the vsock socket's unit (without ".socket"), the socket of
-// systemd's own generator that ours never doubles, and the console hint.
+// systemd's own generator that ours never doubles, and the console hint:
+// agetty before util-linux 2.41 (Debian 11, 12) reads /etc/issue.d/ but not
+// /run/issue.d/ where /etc/issue exists, so the hint is written here and
+// the package links /etc/issue.d/50-ssh-socket-proxy-vsock.issue to it (a
+// dangling link is skipped silently).
 inline constexpr absl::string_view kVsockUnit = "ssh-socket-proxy-vsock";
 inline constexpr absl::string_view kSystemdVsockSocket =
     "/run/systemd/generator/sshd-vsock.socket";
+inline constexpr absl::string_view kIssueDir = "/run/ssh-socket-proxy";
 inline constexpr absl::string_view kIssueFile =
-    "/run/issue.d/50-ssh-socket-proxy-vsock.issue";
+    "/run/ssh-socket-proxy/vsock.issue";
 
 // Reads everything Decide() needs through SYSTEM. Never fails: what cannot
 // be read counts as absent.

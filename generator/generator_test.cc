@@ -739,7 +739,14 @@ TEST(RecheckVsockTest, BindsWhenATransportAppears) {
   ASSERT_EQ(log.size(), 1u);
   EXPECT_EQ(log[0].text,
             "vsock re-check: still no guest-to-host vsock transport; not listening on vsock::22");
-  EXPECT_TRUE(system.written.empty());
+  EXPECT_EQ(system.written.size(), 1u);  // the conclusion, kept in /run
+
+  // The next event of the same module load: the same conclusion, not told
+  // again.
+  log.clear();
+  EXPECT_FALSE(RecheckVsock(system, "/run/systemd/generator", log));
+  EXPECT_TRUE(log.empty()) << log[0].text;
+  system.written.clear();
 
   // The driver binds the device (udev's "bind" event starts the re-check).
   system.symlinks[absl::StrCat(kVirtioDriver, "/virtio3")] = "x";
@@ -750,13 +757,13 @@ TEST(RecheckVsockTest, BindsWhenATransportAppears) {
   std::vector<std::string> paths;
   for (const auto& [path, unused] : system.written) paths.push_back(path);
   EXPECT_EQ(absl::StrJoin(paths, " "),
+            "/run/ssh-socket-proxy/vsock-recheck "
             "/run/systemd/generator/sockets.target.wants/ssh-socket-proxy-vsock.socket "
             "/run/systemd/generator/ssh-socket-proxy-vsock-issue.service "
             "/run/systemd/generator/ssh-socket-proxy-vsock.socket "
             "/run/systemd/generator/ssh-socket-proxy-vsock@.service");
 
   // Once bound, a further event changes nothing.
-  system.files["/run/systemd/generator/ssh-socket-proxy-vsock.socket"] = "";
   log.clear();
   EXPECT_FALSE(RecheckVsock(system, "/run/systemd/generator", log));
   EXPECT_EQ(log.at(0).text, "vsock re-check: vsock::22 is bound already");
@@ -768,7 +775,7 @@ TEST(RecheckVsockTest, NothingWhereTheDecisionIsNotOurs) {
   system.files["/proc/cmdline"] = "systemd.ssh_auto=no";
   std::vector<Message> log;
   EXPECT_FALSE(RecheckVsock(system, "/out", log));
-  EXPECT_TRUE(system.written.empty());
+  EXPECT_EQ(system.written.count("/out/ssh-socket-proxy-vsock.socket"), 0u);
   EXPECT_TRUE(absl::StrContains(log.at(0).text, "not ours to bind"));
 }
 
@@ -785,7 +792,7 @@ TEST(IssueTest, HintOnlyForARealCid) {
   system.vsock_cid = 4711u;
   std::vector<Message> log;
   ASSERT_TRUE(WriteIssue(system, log).ok());
-  EXPECT_EQ(system.written["/run/issue.d/50-ssh-socket-proxy-vsock.issue"],
+  EXPECT_EQ(system.written["/run/ssh-socket-proxy/vsock.issue"],
             "sshd listens on vsock port 22; from the host: ssh vsock%4711\n");
   FakeSystem hyperv;
   hyperv.vsock_cid = VMADDR_CID_ANY;

@@ -220,32 +220,55 @@ absl::Status WriteUnits(System& system, const std::string& dir,
   return absl::OkStatus();
 }
 
+namespace {
+
+// What a re-check concluded, and its one log line.
+struct Verdict {
+  bool bind;
+  Message message;
+};
+
+Verdict Recheck(System& system, const std::string& dir, const Plan& only,
+                const Plan& plan) {
+  if (only.listeners.empty()) {
+    return {false,
+            {Level::kInfo,
+             plan.vsock_recheck
+                 ? "vsock re-check: still no guest-to-host vsock transport; "
+                   "not listening on vsock::22"
+                 : "vsock re-check: vsock::22 is not ours to bind (see this "
+                   "boot's first lines)"}};
+  }
+  if (system.Exists(absl::StrCat(dir, "/", kVsockUnit, ".socket"))) {
+    return {false, {Level::kInfo, "vsock re-check: vsock::22 is bound already"}};
+  }
+  if (absl::Status s = WriteUnits(system, dir, Render(only)); !s.ok()) {
+    return {false,
+            {Level::kWarning, absl::StrCat("vsock re-check: ", s.message())}};
+  }
+  return {true,
+          {Level::kInfo,
+           "vsock re-check: a vsock transport appeared; binding sshd to "
+           "vsock::22"}};
+}
+
+}  // namespace
+
 bool RecheckVsock(System& system, const std::string& dir,
                   std::vector<Message>& log) {
   Plan plan = Decide(Gather(system));
-  Plan only = VsockOnly(plan);
-  if (only.listeners.empty()) {
-    log.push_back({Level::kInfo,
-                   plan.vsock_recheck
-                       ? "vsock re-check: still no guest-to-host vsock "
-                         "transport; not listening on vsock::22"
-                       : "vsock re-check: vsock::22 is not ours to bind "
-                         "(see this boot's first lines)"});
-    return false;
+  Verdict verdict = Recheck(system, dir, VsockOnly(plan), plan);
+  // One module load sends several events (vsock, then its transport): the
+  // same conclusion is told once per boot, not once per event.
+  const std::string last = absl::StrCat(kIssueDir, "/vsock-recheck");
+  absl::StatusOr<std::string> before = system.ReadFile(last);
+  if (verdict.bind || !before.ok() || *before != verdict.message.text) {
+    log.push_back(verdict.message);
+    if (system.MakeDirs(std::string(kIssueDir)).ok()) {
+      (void)system.WriteFileAtomic(last, verdict.message.text);
+    }
   }
-  if (system.Exists(absl::StrCat(dir, "/", kVsockUnit, ".socket"))) {
-    log.push_back({Level::kInfo, "vsock re-check: vsock::22 is bound already"});
-    return false;
-  }
-  if (absl::Status s = WriteUnits(system, dir, Render(only)); !s.ok()) {
-    log.push_back({Level::kWarning,
-                   absl::StrCat("vsock re-check: ", s.message())});
-    return false;
-  }
-  log.push_back({Level::kInfo,
-                 "vsock re-check: a vsock transport appeared; binding sshd "
-                 "to vsock::22"});
-  return true;
+  return verdict.bind;
 }
 
 absl::Status WriteIssue(System& system, std::vector<Message>& log) {
@@ -258,7 +281,9 @@ absl::Status WriteIssue(System& system, std::vector<Message>& log) {
                    "(Hyper-V, or no CID yet); none written"});
     return absl::OkStatus();
   }
-  if (absl::Status s = system.MakeDirs("/run/issue.d"); !s.ok()) return s;
+  if (absl::Status s = system.MakeDirs(std::string(kIssueDir)); !s.ok()) {
+    return s;
+  }
   log.push_back({Level::kInfo, absl::StrCat("console hint: ", *hint)});
   return system.WriteFileAtomic(
       std::string(kIssueFile),
