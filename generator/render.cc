@@ -97,7 +97,7 @@ std::string IssueUnit(const Plan& plan, const Listener& vsock) {
                   "RemainAfterExit=yes\n"
                   "TimeoutSec=10s\n"
                   "ExecStart=", self, " --vsock-issue\n"
-                  "ExecStop=rm -f ", kIssueFile, "\n");
+                  "ExecStop=/bin/rm -f ", kIssueFile, "\n");
   return unit;
 }
 
@@ -118,7 +118,7 @@ std::string RecheckUnit(const Plan& plan) {
       "TimeoutSec=30s\n"
       "ExecCondition=", EscapeExecWord(plan.self, true),
       " --vsock-recheck /run/systemd/generator\n"
-      "ExecStart=systemctl --no-block start ", kVsockUnit, ".socket\n");
+      "ExecStart=/bin/systemctl --no-block start ", kVsockUnit, ".socket\n");
 }
 
 // systemd < 252 has no tmpfiles import of this credential; this does what
