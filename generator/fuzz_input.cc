@@ -18,7 +18,8 @@ FuzzInput ParseFuzzInput(absl::string_view data) {
   absl::string_view rest = data.substr(1);
   const size_t sep = rest.find("\n--\n");
   in.cmdline = std::string(rest.substr(0, sep));
-  if (sep != absl::string_view::npos) in.credential = std::string(rest.substr(sep + 4));
+  if (sep != absl::string_view::npos)
+    in.credential = std::string(rest.substr(sep + 4));
   return in;
 }
 
@@ -34,7 +35,8 @@ FakeSystem ScriptedSystem(const FuzzInput& in, const std::string& self) {
   s.files[creds + "/ssh.authorized_keys.root"] = "ssh-ed25519 AAAA k";
   if (in.sshd_off) s.files["/etc/ssh/sshd_not_to_be_run"] = "";
   if (in.systemd257) {
-    s.executables.insert("/usr/lib/systemd/system-generators/systemd-ssh-generator");
+    s.executables.insert(
+        "/usr/lib/systemd/system-generators/systemd-ssh-generator");
   }
   if (in.container) {
     s.files["/run/systemd/container"] = "systemd-nspawn";
@@ -45,7 +47,8 @@ FakeSystem ScriptedSystem(const FuzzInput& in, const std::string& self) {
     s.files["/proc/cmdline"] = in.cmdline;
     s.vsock_cid = 3u;
     if (in.transport) {
-      s.symlinks["/sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio1"] = "x";
+      s.symlinks["/sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio1"] =
+          "x";
     }
   }
   return s;

@@ -276,7 +276,8 @@ std::vector<std::string> SplitPid1Cmdline(absl::string_view cmdline) {
 Facts Gather(System& system) {
   Facts facts;
   facts.systemd_ssh_generator =
-      system.Exists("/usr/lib/systemd/system-generators/systemd-ssh-generator") ||
+      system.Exists(
+          "/usr/lib/systemd/system-generators/systemd-ssh-generator") ||
       system.Exists("/lib/systemd/system-generators/systemd-ssh-generator");
   GatherSwitches(system, facts);
   facts.sshd = FindSshd(system);

@@ -108,7 +108,8 @@ struct Facts {
 
 // One socket to listen on.
 struct Listener {
-  std::string name;     // unit name without ".socket", e.g. ssh-socket-proxy-unix-local
+  std::string
+      name;  // unit name without ".socket", e.g. ssh-socket-proxy-unix-local
   std::string address;  // ListenStream= value, canonical
   std::string what;     // for Description= and the log
   // Do not start when this path exists (systemd's own vsock socket).
@@ -128,7 +129,7 @@ struct Plan {
   // Log lines (one per decision worth telling and per skipped bad value).
   std::vector<Message> messages;
   std::vector<Listener> listeners;
-  std::string sshd;           // ExecStart= binary of our per-connection template
+  std::string sshd;  // ExecStart= binary of our per-connection template
   std::string sshd_template;  // reuse this sshd@.service instead, if set
   // Import root's key from this credential file (systemd < 252 only).
   std::string root_key_credential;

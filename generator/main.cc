@@ -76,7 +76,8 @@ int Usage() {
 
 int main(int argc, char** argv) {
   using namespace sshproxy::generator;
-  const bool recheck = argc == 3 && std::strcmp(argv[1], "--vsock-recheck") == 0;
+  const bool recheck =
+      argc == 3 && std::strcmp(argv[1], "--vsock-recheck") == 0;
   const bool issue = argc == 2 && std::strcmp(argv[1], "--vsock-issue") == 0;
   if (!recheck && !issue && ((argc != 2 && argc != 4) || argv[1][0] == '-')) {
     return Usage();

@@ -27,7 +27,9 @@ constexpr absl::string_view kHeader =
 constexpr absl::string_view kSshdOffCondition =
     "ConditionPathExists=!/etc/ssh/sshd_not_to_be_run\n";
 
-std::string IssueUnitName() { return absl::StrCat(kVsockUnit, "-issue.service"); }
+std::string IssueUnitName() {
+  return absl::StrCat(kVsockUnit, "-issue.service");
+}
 
 // Like Debian's ssh@.service (and the sshd@.service systemd 257 reuses):
 // one sshd -i per connection, with its privilege separation directory.
@@ -240,7 +242,8 @@ Verdict Recheck(System& system, const std::string& dir, const Plan& only,
                    "boot's first lines)"}};
   }
   if (system.Exists(absl::StrCat(dir, "/", kVsockUnit, ".socket"))) {
-    return {false, {Level::kInfo, "vsock re-check: vsock::22 is bound already"}};
+    return {false,
+            {Level::kInfo, "vsock re-check: vsock::22 is bound already"}};
   }
   if (absl::Status s = WriteUnits(system, dir, Render(only)); !s.ok()) {
     return {false,
