@@ -13,8 +13,9 @@
 #   - Debian 13 with ours installed: ours stands down, same sockets;
 #   - Debian 11 (systemd 247, not merged-/usr: the generator where 247
 #     looks, /lib/systemd/system-generators) with ours: the Debian 12 checks;
-#   - the admin's word in Debian 12: /etc/ssh/sshd_not_to_be_run keeps sshd
-#     off every socket; a masked provision.conf keeps root's key out;
+#   - the admin's word in Debian 12: /etc/ssh/sshd_not_to_be_run and a
+#     masked ssh.service keep sshd off every socket; a masked provision.conf
+#     keeps root's key out; FIFO credentials are refused, not waited on;
 #     hostile addresses (/run/x\, %, /var/run spelling of the automatic
 #     socket, /etc/shadow) are listened on as given, as one, or not at all;
 #   - the units the generator writes only in VMs (vsock, console hint,
@@ -328,6 +329,22 @@ case_sshd_off_everywhere() {
 e2e_case sshd_not_to_be_run_keeps_every_socket_off case_sshd_off_everywhere
 guest_poweroff b_off
 
+# --- Debian 12 with ours and ssh.service masked (ssh.socket not enabled). ---
+prepare_masked() { ln -s /dev/null "$1/etc/systemd/system/ssh.service"; }
+PREPARE=prepare_masked boot_case b_masked "$BOOKWORM" ours
+case_masked_ssh_service() {
+  local l units
+  l=$(cat "$E2E/b_masked.listening")
+  [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"tcp 0.0.0.0:22"* ]] ||
+    { echo "sshd reachable despite the masked ssh.service: $l"; return 1; }
+  units=$(guest_run b_masked ls /run/systemd/generator/) || return 1
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  expect_contains "log" "ssh-socket-proxy-generator: ssh.service is masked: no sshd sockets" \
+    "$(cat "$(guest_console b_masked)" 2>/dev/null)"
+}
+e2e_case masked_ssh_service_keeps_every_socket_off case_masked_ssh_service
+guest_poweroff b_masked
+
 # --- Debian 12 with ours: a masked provision.conf, hostile addresses. ---
 prepare_hostile() {
   rm -f "$1/usr/lib/tmpfiles.d/provision.conf"
@@ -366,6 +383,21 @@ case_masked_provision_keeps_key_out() {
   units=$(guest_run b_hostile ls /run/systemd/generator/) || return 1
   [[ "$units" != *root-key* ]] || { echo "root-key unit despite the mask"; return 1; }
 }
+# Credentials that are FIFOs, on the guest's real kernel: the generator
+# (run by hand, as systemd would, into a scratch directory) refuses them at
+# once instead of waiting for a writer.
+case_fifo_credentials_refused() {
+  local out gen
+  gen=/usr/lib/systemd/system-generators/ssh-socket-proxy-generator
+  out=$(guest_run b_hostile sh -c "mkdir -p /tmp/creds /tmp/out &&
+    mkfifo /tmp/creds/ssh.listen /tmp/creds/ssh.authorized_keys.root &&
+    CREDENTIALS_DIRECTORY=/tmp/creds timeout 10 $gen /tmp/out /tmp/out /tmp/out 2>&1; echo rc=\$?")
+  echo "$out"
+  expect_contains "exit" "rc=0" "$out" || return 1
+  expect_contains "log" "ignoring credential '/tmp/creds/ssh.listen': not a regular file" "$out" || return 1
+  expect_contains "log" "ignoring credential '/tmp/creds/ssh.authorized_keys.root': not a regular file" "$out"
+}
+e2e_case fifo_credentials_refused_not_waited_on case_fifo_credentials_refused
 e2e_case hostile_addresses_listen_as_given case_hostile_addresses
 e2e_case masked_provision_conf_keeps_root_key_out case_masked_provision_keeps_key_out
 e2e_case vm_units_load_in_systemd_252 verify_inside_b_hostile
