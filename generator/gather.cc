@@ -198,20 +198,24 @@ void GatherSwitches(System& system, Facts& facts) {
 // would also load modules): a driver with a device bound to it, or hv_sock
 // registered (its devices come and go with each connection).
 VsockTransport DetectVsockTransport(System& system) {
-  auto bound = [&](const char* driver_dir, absl::string_view device_prefix) {
+  // A driver's directory holds its bound devices beside bind, unbind,
+  // uevent, module, new_id and remove_id.
+  auto bound = [&](const char* driver_dir, auto is_device) {
     for (const std::string& name : system.ListDir(driver_dir)) {
-      if (absl::StartsWith(name, device_prefix)) return true;
+      if (is_device(name)) return true;
     }
     return false;
   };
-  if (bound("/sys/bus/virtio/drivers/vmw_vsock_virtio_transport", "virtio")) {
+  auto virtio = [](absl::string_view n) { return absl::StartsWith(n, "virtio"); };
+  // PCI devices are named DOMAIN:BUS:SLOT.FN, e.g. 0000:00:07.7.
+  auto pci = [](absl::string_view n) { return absl::StrContains(n, ':'); };
+  if (bound("/sys/bus/virtio/drivers/vmw_vsock_virtio_transport", virtio)) {
     return VsockTransport::kVirtio;
   }
   if (system.Exists("/sys/bus/vmbus/drivers/hv_sock")) {
     return VsockTransport::kHyperV;
   }
-  // PCI devices are named DOMAIN:BUS:SLOT.FN, e.g. 0000:00:07.7.
-  if (bound("/sys/bus/pci/drivers/vmw_vmci", "0000:")) {
+  if (bound("/sys/bus/pci/drivers/vmw_vmci", pci)) {
     return VsockTransport::kVmci;
   }
   return VsockTransport::kNone;

@@ -598,6 +598,13 @@ TEST(DecideTest, VsockFromTheTransport) {
       {"virtio-vsock bound: vsock::22, the CID in the log", Vm,
        {"vsock=vsock::22", "unix-local=/run/ssh-unix-local/socket"},
        {"binding sshd to vsock::22 (virtio-vsock); from the host: ssh vsock%4711"}, "", 1},
+      {"the VMCI driver loaded but no device bound: no vsock",
+       [](FakeSystem& s) {
+         VmNoVsock(s);
+         s.files["/sys/bus/pci/drivers/vmw_vmci/uevent"] = "DRIVER=vmw_vmci\n";
+         s.files["/sys/bus/pci/drivers/vmw_vmci/new_id"] = "";
+       },
+       {"unix-local=/run/ssh-unix-local/socket"}, {"no guest-to-host vsock transport"}, "", 1},
       {"the virtio driver loaded but no device bound: no vsock",
        [](FakeSystem& s) {
          VmNoVsock(s);
@@ -642,7 +649,8 @@ TEST(DecideTest, VsockFromTheTransport) {
        [](FakeSystem& s) {
          VmNoVsock(s);
          s.files["/sys/class/dmi/id/sys_vendor"] = "VMware, Inc.\n";
-         s.symlinks["/sys/bus/pci/drivers/vmw_vmci/0000:00:07.7"] = "../../../devices/x";
+         s.files["/sys/bus/pci/drivers/vmw_vmci/uevent"] = "DRIVER=vmw_vmci\n";
+         s.symlinks["/sys/bus/pci/drivers/vmw_vmci/0001:00:07.7"] = "../../../devices/x";
          s.vsock_cid = 17u;
        },
        {"vsock=vsock::22", "unix-local=/run/ssh-unix-local/socket"},
