@@ -206,7 +206,9 @@ VsockTransport DetectVsockTransport(System& system) {
     }
     return false;
   };
-  auto virtio = [](absl::string_view n) { return absl::StartsWith(n, "virtio"); };
+  auto virtio = [](absl::string_view n) {
+    return absl::StartsWith(n, "virtio");
+  };
   // PCI devices are named DOMAIN:BUS:SLOT.FN, e.g. 0000:00:07.7.
   auto pci = [](absl::string_view n) { return absl::StrContains(n, ':'); };
   if (bound("/sys/bus/virtio/drivers/vmw_vsock_virtio_transport", virtio)) {
