@@ -205,13 +205,21 @@ void DecideRootKey(const Facts& facts, Plan& plan) {
   }
 }
 
+// An extra address on vsock port 22 (any CID) holds the port the automatic
+// socket would bind: a re-check must not bind it a second time.
+bool AnyOnVsockPort22(const std::vector<std::string>& addresses) {
+  return std::any_of(addresses.begin(), addresses.end(), [](const auto& a) {
+    return absl::StartsWith(a, "vsock:") && absl::EndsWith(a, ":22");
+  });
+}
+
 // systemd >= 256: its generator does everything but vsock::22 where the
 // transport came late or its CID query failed; ours binds that alone, and
 // the socket does not start where systemd's own vsock socket exists.
 void CoverVsock(const Facts& facts, const Switches& sw, Plan& plan) {
   Info(plan, "systemd's own systemd-ssh-generator is installed: standing "
              "down but for vsock::22 where it leaves that unbound");
-  if (!facts.vm || !sw.ssh_auto) return;
+  if (!facts.vm || !sw.ssh_auto || AnyOnVsockPort22(sw.extra)) return;
   AddVsock(facts, std::string(kSystemdVsockSocket), plan);
 }
 
@@ -241,20 +249,23 @@ Plan Decide(const Facts& facts) {
   plan.sshd = facts.sshd;
   plan.sshd_template = facts.sshd_template;
   if (facts.systemd_ssh_generator) {
-    // Only systemd.ssh_auto matters; systemd's generator reports bad values.
+    // Only the switches matter; systemd's generator reports bad values.
     Plan unused;
     ParseCmdline(facts, sw, unused);
+    ParseListenCredential(facts, sw, unused);
     CoverVsock(facts, sw, plan);
     return plan;
   }
   ParseCmdline(facts, sw, plan);
   ParseListenCredential(facts, sw, plan);
+  const bool extra_vsock22 = AnyOnVsockPort22(sw.extra);
   if (!sw.ssh_auto && sw.extra.empty()) {
     Info(plan, "turned off by systemd.ssh_auto=no");
     return plan;
   }
   if (sw.ssh_auto) AddAutomatic(facts, plan);
   AddExtras(std::move(sw.extra), plan);
+  if (extra_vsock22) plan.vsock_recheck = false;
   for (const Listener& l : plan.listeners) {
     Info(plan, absl::StrCat("sshd on ", Quote(l.address), " (", l.name,
                             ".socket)"));

@@ -716,6 +716,20 @@ TEST(DecideTest, ReCheckArmedOnlyWhereVsockIsLeftUnbound) {
          s.files["/proc/cmdline"] = "systemd.ssh_auto=no systemd.ssh_listen=/run/a.sock";
        },
        false},
+      {"VM without, an extra on vsock port 22 already",
+       [](FakeSystem& s) {
+         VmNoVsock(s);
+         s.files["/proc/cmdline"] = "systemd.ssh_listen=vsock::22";
+       },
+       false},
+      {"VM without, systemd 257, its extra on vsock:3:22",
+       [](FakeSystem& s) {
+         VmNoVsock(s);
+         Systemd257(s);
+         s.files["/proc/cmdline"] = "systemd.ssh_listen=vsock:3:22";
+       },
+       false},
+      {"VM without, systemd 257", [](FakeSystem& s) { VmNoVsock(s); Systemd257(s); }, true},
       {"container", Container, false},
       {"bare metal", Host, false},
       {"VM without, sshd off",
@@ -775,6 +789,19 @@ TEST(RecheckVsockTest, BindsWhenATransportAppears) {
   log.clear();
   EXPECT_FALSE(RecheckVsock(system, "/run/systemd/generator", log));
   EXPECT_EQ(log.at(0).text, "vsock re-check: vsock::22 is bound already");
+}
+
+// An extra socket took vsock::22 at boot: a transport appearing later must
+// not make a second socket on that port (one of them would fail).
+TEST(RecheckVsockTest, NeverASecondSocketOnVsockPort22) {
+  FakeSystem system;
+  VmNoVsock(system);
+  system.files["/proc/cmdline"] = "systemd.ssh_listen=vsock::22";
+  system.symlinks[absl::StrCat(kVirtioDriver, "/virtio3")] = "x";
+  std::vector<Message> log;
+  EXPECT_FALSE(RecheckVsock(system, "/out", log));
+  EXPECT_EQ(system.written.count("/out/ssh-socket-proxy-vsock.socket"), 0u);
+  EXPECT_TRUE(absl::StrContains(log.at(0).text, "not ours to bind")) << log.at(0).text;
 }
 
 TEST(RecheckVsockTest, NothingWhereTheDecisionIsNotOurs) {

@@ -259,8 +259,16 @@ Verdict Recheck(System& system, const std::string& dir, const Plan& only,
 
 bool RecheckVsock(System& system, const std::string& dir,
                   std::vector<Message>& log) {
-  Plan plan = Decide(Gather(system));
-  Verdict verdict = Recheck(system, dir, VsockOnly(plan), plan);
+  Facts facts = Gather(system);
+  // Only where the boot's decision armed the re-check: the same facts
+  // without a transport (an extra on vsock port 22 holds the port, say).
+  Facts at_boot = facts;
+  at_boot.vsock_transport = VsockTransport::kNone;
+  Plan plan = Decide(facts);
+  Plan armed = Decide(at_boot);
+  Verdict verdict = Recheck(system, dir,
+                            armed.vsock_recheck ? VsockOnly(plan) : Plan(),
+                            armed);
   // One module load sends several events (vsock, then its transport): the
   // same conclusion is told once per boot, not once per event.
   const std::string last = absl::StrCat(kIssueDir, "/vsock-recheck");
