@@ -398,6 +398,20 @@ case_fifo_credentials_refused() {
   expect_contains "log" "ignoring credential '/tmp/creds/ssh.authorized_keys.root': not a regular file" "$out"
 }
 e2e_case fifo_credentials_refused_not_waited_on case_fifo_credentials_refused
+# The modes the VM units run, on a real system where they have nothing to
+# do (a container): the re-check says so and exits 1 (ExecCondition=: skip,
+# not fail), writes nothing; the console hint writes nothing and exits 0.
+case_vm_modes_in_a_container() {
+  local gen=/usr/lib/systemd/system-generators/ssh-socket-proxy-generator out
+  out=$(guest_run b_hostile sh -c "mkdir -p /tmp/rc && $gen --vsock-recheck /tmp/rc 2>&1; echo rc=\$?; ls /tmp/rc | wc -l")
+  echo "$out"
+  expect_eq "re-check" $'ssh-socket-proxy-generator: vsock re-check: vsock::22 is not ours to bind (see this boot\'s first lines)\nrc=1\n0' "$out" || return 1
+  out=$(guest_run b_hostile sh -c "$gen --vsock-issue 2>&1; echo rc=\$?; test ! -e /run/ssh-socket-proxy/vsock.issue && echo no-hint")
+  echo "$out"
+  expect_contains "hint" "rc=0" "$out" || return 1
+  expect_contains "hint" "no-hint" "$out"
+}
+e2e_case vm_modes_do_nothing_in_a_container case_vm_modes_in_a_container
 e2e_case hostile_addresses_listen_as_given case_hostile_addresses
 e2e_case masked_provision_conf_keeps_root_key_out case_masked_provision_keeps_key_out
 e2e_case vm_units_load_in_systemd_252 verify_inside_b_hostile
