@@ -14,7 +14,10 @@
 # PREFIX/lib/systemd/system-generators/ssh-socket-proxy-generator and
 # PREFIX/share/man/man8/ssh-socket-proxy-generator.8 (systemd runs generators
 # from /usr/local/lib, and from /usr/lib where /usr is merged: a split-/usr
-# system such as Debian 11 looks in /lib instead). --destdir stages everything under DIR,
+# system such as Debian 11 looks in /lib instead), the generator's udev rule
+# PREFIX/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules and its console
+# hint link SYSCONFDIR/issue.d/50-ssh-socket-proxy-vsock.issue (to
+# /run/ssh-socket-proxy/vsock.issue). --destdir stages everything under DIR,
 # for packagers; the paths inside the files stay PREFIX's. --component=libvirt
 # is the qemu/ helper alone (it links libvirt, so packagers ship it apart),
 # --component=proxy everything else; the default, all, is both.
@@ -33,7 +36,7 @@ for arg in "$@"; do
     --component=all|--component=proxy|--component=libvirt) component=${arg#*=} ;;
     --component=*) echo "install: unknown component '${arg#*=}' (all, proxy or libvirt)" >&2; exit 2 ;;
     --uninstall) uninstall=1 ;;
-    -h|--help) sed -n '2,20p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    -h|--help) sed -n '2,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
     *) echo "install: unknown argument '$arg' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,14 +62,19 @@ runfile() {
 # What goes where: runfile, mode, installed path (under DESTDIR).
 files=()
 conf=""
+issue_link=""
 if [ "$component" != libvirt ]; then
   files+=(
     "cli/ssh-socket-proxy 0755 $prefix/bin/ssh-socket-proxy"
     "cli/ssh-socket-proxy.1 0644 $prefix/share/man/man1/ssh-socket-proxy.1"
     "generator/ssh-socket-proxy-generator 0755 $prefix/lib/systemd/system-generators/ssh-socket-proxy-generator"
     "generator/ssh-socket-proxy-generator.8 0644 $prefix/share/man/man8/ssh-socket-proxy-generator.8"
+    "generator/60-ssh-socket-proxy-vsock.rules 0644 $prefix/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules"
   )
   conf="$destdir$sysconfdir/ssh/ssh_config.d/20-ssh-socket-proxy.conf"
+  # agetty reads /etc/issue.d/ (not /run/issue.d/ before util-linux 2.41): the
+  # generator's console hint is a link there to what it writes at boot.
+  issue_link="$destdir$sysconfdir/issue.d/50-ssh-socket-proxy-vsock.issue"
 fi
 if [ "$component" != proxy ]; then
   files+=("cli/ssh-socket-proxy-libvirt 0755 $prefix/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt")
@@ -77,7 +85,7 @@ for entry in "${files[@]}"; do
   read -r _ _ path <<<"$entry"
   installed+=("$destdir$path")
 done
-[ -z "$conf" ] || installed+=("$conf")
+[ -z "$conf" ] || installed+=("$conf" "$issue_link")
 
 if [ "$uninstall" -eq 1 ]; then
   rm -f -- "${installed[@]}"
@@ -96,5 +104,7 @@ if [ -n "$conf" ]; then
     "$(runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$conf.tmp"
   chmod 0644 "$conf.tmp"
   mv "$conf.tmp" "$conf"
+  mkdir -p "$(dirname "$issue_link")"
+  ln -sfn /run/ssh-socket-proxy/vsock.issue "$issue_link"
 fi
 echo "installed ${installed[*]}" >&2

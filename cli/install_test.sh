@@ -18,6 +18,10 @@ grep -q '/usr/local/bin' "$conf" && fail "stale path left in config"
 gen="$dest/opt/ssp/lib/systemd/system-generators/ssh-socket-proxy-generator"
 [ -x "$gen" ] || fail "generator not installed"
 [ -f "$dest/opt/ssp/share/man/man8/ssh-socket-proxy-generator.8" ] || fail "generator man page not installed"
+rules="$dest/opt/ssp/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules"
+[ -f "$rules" ] || fail "generator udev rule not installed"
+issue="$dest/etc/issue.d/50-ssh-socket-proxy-vsock.issue"
+[ "$(readlink "$issue")" = /run/ssh-socket-proxy/vsock.issue ] || fail "console hint link not installed"
 # The installed generator runs as systemd runs it, into a scratch directory
 # (never into this machine's /run/systemd/generator).
 mkdir "$dest/gen-out"
@@ -36,6 +40,8 @@ RUNFILES_DIR="$TEST_SRCDIR" "$install_sh" --prefix=/opt/ssp --destdir="$dest" --
 [ -e "$conf" ] && fail "config left after uninstall"
 [ -e "$helper" ] && fail "qemu/ helper left after uninstall"
 [ -e "$gen" ] && fail "generator left after uninstall"
+[ -e "$rules" ] && fail "udev rule left after uninstall"
+[ -L "$issue" ] && fail "console hint link left after uninstall"
 if "$install_sh" --prefix=relative 2>/dev/null; then fail "relative prefix accepted"; fi
 
 # Components, for packagers: libvirt is the qemu/ helper alone, proxy is the

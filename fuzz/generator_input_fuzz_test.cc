@@ -2,12 +2,18 @@
 //
 // Fuzzes what ssh-socket-proxy-generator reads from the guest: the kernel
 // command line (or, in a container, PID 1's arguments) and the ssh.listen
-// credential, both settable by whoever starts the guest. Input: one byte
-// choosing container or VM, then the command line, "\n--\n", the
-// credential. Properties: every unit written is well-formed (no value can
-// add a line, a section or a %-specifier), each socket has exactly one
-// ListenStream= whose value is a canonical address, no two sockets share a
-// name or an address, and every file name is ours.
+// credential, both settable by whoever starts the guest, on the systems
+// generator/fuzz_input.h describes (container or VM, vsock transport, sshd
+// off, systemd 257). Properties: every unit written is well-formed (no
+// value can add a line, a section or a %-specifier), each socket has
+// exactly one ListenStream= which, read back as systemd's parser reads it
+// (line continuation, stripping, "%%"), is the planned canonical address;
+// no two sockets share a name or an address; AF_UNIX paths are under /run/;
+// every file name is ours; with sshd off nothing is written; beside
+// systemd 257's own generator only vsock::22.
+//
+// Each corpus and regression input is also rendered and checked by
+// `systemd-analyze verify` (generator/verify_test.sh).
 
 #include <cstddef>
 #include <cstdint>
@@ -15,34 +21,41 @@
 #include <string>
 #include <vector>
 
+#include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
+#include "absl/strings/str_cat.h"
 #include "absl/strings/str_replace.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
+#include "absl/strings/strip.h"
 #include "fuzz/fuzz_check.h"
 #include "generator/fake_system.h"
+#include "generator/fuzz_input.h"
 #include "generator/generator.h"
 
 namespace {
 
-using sshproxy::generator::FakeSystem;
+using namespace sshproxy::generator;
 
-FakeSystem Scripted(bool container, absl::string_view cmdline,
-                    absl::string_view credential) {
-  FakeSystem s;
-  s.executables.insert("/usr/sbin/sshd");
-  s.files["/proc/net/if_inet6"] = "";
-  s.files["/run/credentials/@system/ssh.listen"] = std::string(credential);
-  if (container) {
-    s.files["/run/systemd/container"] = "systemd-nspawn";
-    s.writable.insert("/run/host/unix-export/");
-    s.files["/proc/1/cmdline"] = std::string("/sbin/init\0", 11) + std::string(cmdline);
-  } else {
-    s.files["/sys/class/dmi/id/sys_vendor"] = "QEMU";
-    s.files["/proc/cmdline"] = std::string(cmdline);
-    s.vsock_cid = 3u;
+// The logical lines systemd's config parser sees: a line ending in an odd
+// number of backslashes continues on the next, that backslash a space.
+std::vector<std::string> LogicalLines(absl::string_view content) {
+  std::vector<std::string> lines;
+  std::string pending;
+  bool continued = false;
+  for (absl::string_view raw : absl::StrSplit(content, '\n')) {
+    std::string line = continued ? pending + std::string(raw) : std::string(raw);
+    bool escaped = false;
+    for (char c : line) escaped = !escaped && c == '\\';
+    continued = escaped;
+    if (escaped) {
+      line.back() = ' ';
+      pending = line;
+      continue;
+    }
+    lines.push_back(line);
   }
-  return s;
+  return lines;
 }
 
 // A unit file line: blank, comment, [Section] or Key=value.
@@ -70,17 +83,37 @@ bool SpecifiersEscaped(absl::string_view value) {
   return true;
 }
 
+bool Ours(absl::string_view path) {
+  for (absl::string_view dir : {"", "sockets.target.wants/", "multi-user.target.wants/"}) {
+    if (absl::StartsWith(path, absl::StrCat(dir, kUnitPrefix))) return true;
+  }
+  return false;
+}
+
+void CheckUnit(const UnitFile& f, const std::set<std::string>& addresses) {
+  int listen = 0;
+  for (const std::string& logical : LogicalLines(f.content)) {
+    FUZZ_CHECK(WellFormedLine(logical), "bad line in %s: %s", f.path.c_str(), logical.c_str());
+    absl::string_view line = logical;
+    if (!absl::ConsumePrefix(&line, "ListenStream=")) continue;
+    ++listen;
+    FUZZ_CHECK(SpecifiersEscaped(line), "unescaped %% in %s", logical.c_str());
+    std::string value = absl::StrReplaceAll(absl::StripAsciiWhitespace(line), {{"%%", "%"}});
+    FUZZ_CHECK(addresses.count(value) == 1, "ListenStream=%s reads back unplanned",
+               value.c_str());
+  }
+  FUZZ_CHECK(listen == (absl::EndsWith(f.path, ".socket") ? 1 : 0),
+             "%s has %d ListenStream= lines", f.path.c_str(), listen);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace sshproxy::generator;
   if (size < 1 || size > 16 * 1024) return 0;
-  const absl::string_view input(reinterpret_cast<const char*>(data) + 1, size - 1);
-  const size_t sep = input.find("\n--\n");
-  const absl::string_view cmdline = input.substr(0, sep);
-  const absl::string_view credential =
-      sep == absl::string_view::npos ? absl::string_view() : input.substr(sep + 4);
-  FakeSystem system = Scripted(data[0] & 1, cmdline, credential);
+  const FuzzInput in =
+      ParseFuzzInput(absl::string_view(reinterpret_cast<const char*>(data), size));
+  FakeSystem system =
+      ScriptedSystem(in, "/usr/lib/systemd/system-generators/ssh-socket-proxy-generator");
 
   Plan plan = Decide(Gather(system));
   std::set<std::string> names, addresses;
@@ -90,28 +123,22 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     absl::StatusOr<std::string> again = CanonicalAddress(l.address, true);
     FUZZ_CHECK(again.ok() && *again == l.address, "address %s is not canonical",
                l.address.c_str());
+    FUZZ_CHECK(l.address[0] != '/' || absl::StartsWith(l.address, "/run/"),
+               "AF_UNIX path %s outside /run/", l.address.c_str());
+    FUZZ_CHECK(!in.systemd257 || l.address == "vsock::22",
+               "%s beside systemd's own generator", l.address.c_str());
+    FUZZ_CHECK(in.transport || in.container || l.address != "vsock::22" ||
+                   absl::StrContains(in.cmdline + in.credential, "vsock"),
+               "vsock::22 without a transport");
   }
-  for (const std::string& m : plan.messages) {
-    FUZZ_CHECK(!absl::StrContains(m, "\n"), "multi-line log message");
+  for (const Message& m : plan.messages) {
+    FUZZ_CHECK(!absl::StrContains(m.text, "\n"), "multi-line log message");
   }
-  for (const UnitFile& f : Render(plan)) {
-    FUZZ_CHECK(absl::StartsWith(f.path, kUnitPrefix) ||
-                   absl::StartsWith(f.path, absl::StrCat("sockets.target.wants/", kUnitPrefix)) ||
-                   absl::StartsWith(f.path, absl::StrCat("multi-user.target.wants/", kUnitPrefix)),
-               "file %s is not ours", f.path.c_str());
-    if (!f.symlink_target.empty()) continue;
-    int listen = 0;
-    for (absl::string_view line : absl::StrSplit(f.content, '\n')) {
-      FUZZ_CHECK(WellFormedLine(line), "bad line in %s: %s", f.path.c_str(),
-                 std::string(line).c_str());
-      if (!absl::ConsumePrefix(&line, "ListenStream=")) continue;
-      ++listen;
-      FUZZ_CHECK(SpecifiersEscaped(line), "unescaped %% in %s", std::string(line).c_str());
-      std::string value = absl::StrReplaceAll(line, {{"%%", "%"}});
-      FUZZ_CHECK(addresses.count(value) == 1, "ListenStream=%s not planned", value.c_str());
-    }
-    FUZZ_CHECK(listen == (absl::EndsWith(f.path, ".socket") ? 1 : 0),
-               "%s has %d ListenStream= lines", f.path.c_str(), listen);
+  const std::vector<UnitFile> files = Render(plan);
+  FUZZ_CHECK(!in.sshd_off || files.empty(), "units written with sshd off");
+  for (const UnitFile& f : files) {
+    FUZZ_CHECK(Ours(f.path), "file %s is not ours", f.path.c_str());
+    if (f.symlink_target.empty()) CheckUnit(f, addresses);
   }
   return 0;
 }

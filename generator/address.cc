@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -18,6 +19,8 @@
 #include "absl/strings/match.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "generator/generator.h"
 
@@ -40,13 +43,41 @@ absl::Status Invalid(absl::string_view value, absl::string_view why) {
       absl::StrCat("'", absl::CEscape(value), "': ", why));
 }
 
-absl::StatusOr<std::string> UnixAddress(absl::string_view value) {
-  // sun_path holds the path and its NUL (an abstract name has no NUL but
-  // starts with one, which '@' stands for).
-  if (value.size() >= sizeof(sockaddr_un::sun_path)) {
+// sun_path holds the path and its NUL (an abstract name has no NUL but
+// starts with one, which '@' stands for).
+absl::Status CheckUnixLength(absl::string_view value, absl::string_view path) {
+  if (path.size() >= sizeof(sockaddr_un::sun_path)) {
     return Invalid(value, "AF_UNIX path longer than 107 bytes");
   }
-  if (value.size() == 1) return Invalid(value, "empty AF_UNIX path");
+  return absl::OkStatus();
+}
+
+// One spelling per path: "//" and "/./" collapse, a trailing '/' goes,
+// /var/run/ is /run/ (a symlink on every systemd system). Only paths under
+// /run/ are taken: systemd removes whatever is at the path before it binds,
+// so systemd.ssh_listen=/etc/shadow would delete that file.
+absl::StatusOr<std::string> UnixPath(absl::string_view value) {
+  std::vector<absl::string_view> parts;
+  for (absl::string_view part : absl::StrSplit(value, '/')) {
+    if (part.empty() || part == ".") continue;
+    if (part == "..") return Invalid(value, "'..' in an AF_UNIX path");
+    parts.push_back(part);
+  }
+  if (parts.size() >= 2 && parts[0] == "var" && parts[1] == "run") {
+    parts.erase(parts.begin());
+  }
+  if (parts.size() < 2 || parts[0] != "run") {
+    return Invalid(value, "AF_UNIX paths must be below /run/");
+  }
+  std::string path = absl::StrCat("/", absl::StrJoin(parts, "/"));
+  if (absl::Status s = CheckUnixLength(value, path); !s.ok()) return s;
+  return path;
+}
+
+absl::StatusOr<std::string> UnixAddress(absl::string_view value) {
+  if (value[0] == '/') return UnixPath(value);
+  if (value.size() == 1) return Invalid(value, "empty abstract name");
+  if (absl::Status s = CheckUnixLength(value, value); !s.ok()) return s;
   return std::string(value);
 }
 
@@ -104,6 +135,39 @@ absl::StatusOr<std::string> IpAddress(absl::string_view value, bool ipv6) {
   return absl::StrCat(text, ":", port);
 }
 
+// Well-formed UTF-8 (RFC 3629: no overlong forms, no surrogates, nothing
+// past U+10FFFF), as systemd's utf8_is_valid() wants unit file values.
+bool ValidUtf8(absl::string_view s) {
+  for (size_t i = 0; i < s.size();) {
+    const unsigned char c = static_cast<unsigned char>(s[i]);
+    size_t n = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // bounds of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      n = 1;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      n = 2;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      n = 3;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return false;
+    }
+    if (s.size() - i <= n) return false;
+    for (size_t k = 1; k <= n; ++k) {
+      const unsigned char b = static_cast<unsigned char>(s[i + k]);
+      if (k == 1 ? (b < lo || b > hi) : (b & 0xc0) != 0x80) return false;
+    }
+    i += n + 1;
+  }
+  return true;
+}
+
 }  // namespace
 
 absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
@@ -115,6 +179,12 @@ absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
       return Invalid(value, "control character in address");
     }
   }
+  // systemd strips a value's ends when it reads a unit file back: such an
+  // address cannot be written as it was given.
+  if (value.front() == ' ' || value.back() == ' ') {
+    return Invalid(value, "space at the start or end of the address");
+  }
+  if (!ValidUtf8(value)) return Invalid(value, "not UTF-8");
   if (value[0] == '/' || value[0] == '@') return UnixAddress(value);
   if (absl::StartsWith(value, "vsock:")) return VsockAddress(value);
   return IpAddress(value, ipv6);

@@ -10,7 +10,18 @@
 #     systemd.ssh_auto=no plus addresses; host -> guest over the export
 #     socket, `ssh .host` inside, root's key from the credential (by systemd
 #     252 itself, and by our import unit where provision.conf lacks it);
-#   - Debian 13 with ours installed: ours stands down, same sockets.
+#   - Debian 13 with ours installed: ours stands down, same sockets;
+#   - Debian 11 (systemd 247, not merged-/usr: the generator where 247
+#     looks, /lib/systemd/system-generators) with ours: the Debian 12 checks;
+#   - the admin's word in Debian 12: /etc/ssh/sshd_not_to_be_run and a
+#     masked ssh.service keep sshd off every socket; a masked provision.conf
+#     keeps root's key out; FIFO credentials are refused, not waited on;
+#     hostile addresses (/run/x\, %, /var/run spelling of the automatic
+#     socket, /etc/shadow) are listened on as given, as one, or not at all;
+#   - the units the generator writes only in VMs (vsock, console hint,
+#     re-check, systemd 257's vsock cover) and the hostile set load in
+#     systemd 247, 252 and 257 (systemd-analyze verify inside each guest),
+#     and 247's udev reads the re-check rule where //:install puts it.
 # Sockets are compared as the guest's /proc/net shows them, beyond a
 # baseline boot of the same suite with no ssh generator at work.
 # Never on this machine: the generator is only installed into guest roots.
@@ -51,11 +62,15 @@ CONF
 
 BOOKWORM=$(guest_rootfs bookworm) || exit 1
 TRIXIE=$(guest_rootfs trixie) || exit 1
+BULLSEYE=$(guest_rootfs bullseye udev) || exit 1
+UNIT_SETS=$(e2e_runfile generator/write_unit_sets)
 
-# The same boots for both suites.
+# The same boots for every suite. systemd 257 does not unquote PID 1's
+# arguments in a container: systemd.ssh_auto='no' is no boolean there, and
+# the automatic sockets stay on (ours does the same).
 LISTEN_CRED=$'# extra sockets\n/run/cred.sock\nnot-an-address\n127.0.0.1:2223\n'
 FULL_ARGS=(--set-credential=ssh.listen:"$LISTEN_CRED" --
-  systemd.ssh_listen=/run/x.sock systemd.ssh_listen=bad:addr)
+  systemd.ssh_listen=/run/x.sock systemd.ssh_listen=bad:addr "systemd.ssh_auto='no'")
 NOAUTO_ARGS=(-- systemd.ssh_auto=no systemd.ssh_listen=/run/only.sock
   systemd.ssh_listen=127.0.0.1:2222)
 
@@ -71,8 +86,16 @@ boot() {
   local root=$GUEST_DIR
   if [ "$mode" = ours ]; then
     RUNFILES_DIR="$TEST_SRCDIR" "$INSTALL" --prefix=/usr --destdir="$root" 2>/dev/null || return 1
+    # systemd 247 on a root that is not merged-/usr looks in /lib only.
+    if [ ! -L "$root/lib" ]; then
+      mkdir -p "$root/lib/systemd/system-generators"
+      mv "$root/usr/lib/systemd/system-generators/ssh-socket-proxy-generator" \
+        "$root/lib/systemd/system-generators/"
+    fi
     # The client side for `ssh .host` inside: key and pinned host key.
     install -m 0600 "$E2E/client_key" "$root/root/client_key"
+    # The VM-only unit sets, for systemd-analyze verify inside the guest.
+    "$UNIT_SETS" "$root/root/unit-sets" "$(guest_generator_path "$root")" >/dev/null || return 1
   fi
   [ -z "${PREPARE:-}" ] || "$PREPARE" "$root"
   echo "guest $(cut -d' ' -f1,2 "$root/etc/ssh/ssh_host_ed25519_key.pub")" >"$E2E/known_hosts"
@@ -96,6 +119,56 @@ boot_case() {
   fi
 }
 
+# Where the generator is installed in ROOT (as seen inside the guest).
+guest_generator_path() {
+  if [ -L "$1/lib" ]; then echo /usr/lib/systemd/system-generators/ssh-socket-proxy-generator
+  else echo /lib/systemd/system-generators/ssh-socket-proxy-generator; fi
+}
+
+# verify_inside NAME: the unit sets the generator writes only in VMs, and
+# the hostile set, load without a warning in the guest's own systemd.
+verify_inside() {
+  local name=$1 set out units
+  for set in vm vm-recheck vm-257-cover hostile; do
+    units=$(guest_run "$name" sh -c "cd /root/unit-sets/$set && ls *.socket *.service 2>/dev/null | sed 's/@\.service/@0.service/'" | tr '\n' ' ')
+    out=$(guest_run "$name" sh -c "cd /root/unit-sets/$set && SYSTEMD_UNIT_PATH=/root/unit-sets/$set: systemd-analyze verify --man=no $units" 2>&1) ||
+      { echo "$set: $out"; return 1; }
+    # 247 warns about its own units' deprecated settings: only ours count.
+    out=$(grep -i 'ssh-socket-proxy' <<<"$out" || true)
+    [ -z "$out" ] || { echo "$set: $out"; return 1; }
+    echo "$set verified by $(guest_run "$name" systemctl --version | head -1)"
+  done
+}
+
+# udev_reads_rule NAME: the guest's udev reads the re-check rule from where
+# //:install puts it, and it fires when a virtio-vsock device binds where the
+# re-check is armed (the test arms it by hand; `udevadm test` simulates the
+# event and runs no RUN program).
+# Only the Debian 11 rootfs has udev: there (systemd 247, not merged-/usr)
+# whether /usr/lib/udev/rules.d/ is read is the question.
+udev_reads_rule() {
+  local name=$1 out dev
+  # A virtio-vsock device bound to its driver on this machine, if there is
+  # one (containers see the host's sysfs; nspawn hides /sys/module).
+  dev=$(readlink -f /sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio* 2>/dev/null | head -1)
+  [ -n "$dev" ] || { echo "SKIP: no virtio-vsock device on this machine to test the rule on"; return 0; }
+  guest_run "$name" sh -c 'mkdir -p /run/systemd/generator && touch /run/systemd/generator/ssh-socket-proxy-vsock-recheck.service' || return 1
+  out=$(guest_run "$name" udevadm test --action=bind "$dev" 2>&1)
+  guest_run "$name" rm -f /run/systemd/generator/ssh-socket-proxy-vsock-recheck.service
+  echo "$out" | grep 'ssh-socket-proxy' | head -3
+  expect_contains "udev reads our rule" "Reading rules file: /usr/lib/udev/rules.d/60-ssh-socket-proxy-vsock.rules" "$out" || return 1
+  expect_contains "udev runs the re-check" "run: '/bin/systemctl --no-block start ssh-socket-proxy-vsock-recheck.service'" "$out" || return 1
+  # Not armed (no unit): the rule stays quiet.
+  out=$(guest_run "$name" udevadm test --action=bind "$dev" 2>&1)
+  [[ "$out" != *ssh-socket-proxy-vsock-recheck* ]] || { echo "the rule fires unarmed"; return 1; }
+}
+
+verify_inside_b_hostile() { verify_inside b_hostile; }
+verify_inside_s_full() { verify_inside s_full; }
+verify_inside_t_ours() { verify_inside t_ours; }
+udev_rule_s_full() { udev_reads_rule s_full; }
+no_failed_units_s_full() { no_failed_units s_full; }
+
 # added NAME BASE: sockets NAME listens on beyond BASE.
 added() { comm -23 "$E2E/$1.listening" "$E2E/$2.listening"; }
 
@@ -111,6 +184,7 @@ expect_same_added() {
 no_failed_units() {
   local failed
   failed=$(guest_run "$1" systemctl --failed --plain --no-legend) || return 1
+  [ -z "$failed" ] || guest_run "$1" journalctl -b --no-pager -o cat -u "${failed%% *}" | tail -5
   expect_eq "failed units in $1" "" "$failed"
 }
 
@@ -190,10 +264,11 @@ guest_poweroff b_full
 # --- Debian 12 with ours: systemd.ssh_auto=no + addresses, our key import
 # where systemd's provision.conf does not import the key (as on systemd 249),
 # and the system's own sshd@.service reused. ---
-# As on systemd 249 (Ubuntu 22.04), and with an sshd@.service of the
-# system's own (as RHEL and Fedora ship), which the generator must reuse.
+# As on systemd 249 (Ubuntu 22.04: no provision.conf), and with an
+# sshd@.service of the system's own (as RHEL and Fedora ship), which the
+# generator must reuse.
 prepare_noauto() {
-  sed -i '/ssh.authorized_keys.root/d' "$1/usr/lib/tmpfiles.d/provision.conf"
+  rm -f "$1/usr/lib/tmpfiles.d/provision.conf"
   cat >"$1/etc/systemd/system/sshd@.service" <<'UNIT'
 [Unit]
 Description=The system's own per-connection sshd (as RHEL ships it)
@@ -234,6 +309,140 @@ e2e_case noauto_socket_and_our_key_import case_noauto_login
 e2e_case no_failed_units_noauto case_no_failed_units_b_noauto
 guest_poweroff b_noauto
 
+# --- Debian 12 with ours and sshd turned off the Debian way. ---
+prepare_off() { touch "$1/etc/ssh/sshd_not_to_be_run"; }
+PREPARE=prepare_off boot_case b_off "$BOOKWORM" ours -- systemd.ssh_listen=/run/off.sock
+case_sshd_off_everywhere() {
+  local l units log
+  l=$(cat "$E2E/b_off.listening")
+  echo "listening: $(tr '\n' ' ' <<<"$l")"
+  [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"/run/off.sock"* ]] ||
+    { echo "a socket of ours despite sshd_not_to_be_run"; return 1; }
+  [[ "$l" != *"tcp 0.0.0.0:22"* ]] || { echo "sshd on TCP: the switch did not take here"; return 1; }
+  [ ! -e "$E2E/b_off.export/ssh" ] || { echo "export socket despite sshd_not_to_be_run"; return 1; }
+  units=$(guest_run b_off ls /run/systemd/generator/) || return 1
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  log=$(cat "$(guest_console b_off)" 2>/dev/null)
+  expect_contains "log" "ssh-socket-proxy-generator: /etc/ssh/sshd_not_to_be_run exists: no sshd sockets" "$log"
+  no_failed_units b_off
+}
+e2e_case sshd_not_to_be_run_keeps_every_socket_off case_sshd_off_everywhere
+guest_poweroff b_off
+
+# --- Debian 12 with ours and ssh.service masked (ssh.socket not enabled). ---
+prepare_masked() { ln -s /dev/null "$1/etc/systemd/system/ssh.service"; }
+PREPARE=prepare_masked boot_case b_masked "$BOOKWORM" ours
+case_masked_ssh_service() {
+  local l units
+  l=$(cat "$E2E/b_masked.listening")
+  [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"tcp 0.0.0.0:22"* ]] ||
+    { echo "sshd reachable despite the masked ssh.service: $l"; return 1; }
+  units=$(guest_run b_masked ls /run/systemd/generator/) || return 1
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  expect_contains "log" "ssh-socket-proxy-generator: ssh.service is masked: no sshd sockets" \
+    "$(cat "$(guest_console b_masked)" 2>/dev/null)"
+}
+e2e_case masked_ssh_service_keeps_every_socket_off case_masked_ssh_service
+guest_poweroff b_masked
+
+# --- Debian 12 with ours: a masked provision.conf, hostile addresses. ---
+prepare_hostile() {
+  rm -f "$1/usr/lib/tmpfiles.d/provision.conf"
+  ln -s /dev/null "$1/etc/tmpfiles.d/provision.conf"
+}
+PREPARE=prepare_hostile boot_case b_hostile "$BOOKWORM" ours -- 'systemd.ssh_listen=/run/x\' \
+  systemd.ssh_listen=/run/100%.sock systemd.ssh_listen=/var/run/ssh-unix-local/socket \
+  systemd.ssh_listen=/run//y.sock/ systemd.ssh_listen=/run/y.sock systemd.ssh_listen=/etc/shadow
+case_hostile_addresses() {
+  local raw
+  # /proc/net/unix shows the path's bytes: /run/x\ with one backslash.
+  raw=$(guest_run b_hostile cat /proc/net/unix | awk '$4 == "00010000" { print $8 }' | sort)
+  echo "unix listeners: $(tr '\n' ' ' <<<"$raw")"
+  expect_eq "paths of ours" $'/run/100%.sock\n/run/ssh-unix-local/socket\n/run/x\\\n/run/y.sock' \
+    "$(grep -v '^/run/systemd\|^@\|/run/dbus\|/run/host' <<<"$raw")" || return 1
+  expect_eq "extra sockets of ours" 3 \
+    "$(guest_run b_hostile sh -c 'ls /run/systemd/generator/ssh-socket-proxy-extra*.socket | wc -l')" || return 1
+  guest_run b_hostile test -s /etc/shadow || { echo "/etc/shadow is gone"; return 1; }
+  local log
+  log=$(cat "$(guest_console b_hostile)" 2>/dev/null)
+  expect_contains "log" "ignoring systemd.ssh_listen=: '/etc/shadow': AF_UNIX paths must be below /run/" "$log" || return 1
+  expect_contains "log" "ignoring /run/ssh-unix-local/socket: already bound" "$log" || return 1
+  no_failed_units b_hostile || return 1
+  # RemoveOnStop=yes: a stopped socket leaves no file behind.
+  expect_eq "extra-2" 'ListenStream=/run/x\ ' \
+    "$(guest_run b_hostile grep ListenStream= /run/systemd/generator/ssh-socket-proxy-extra-2.socket)" || return 1
+  guest_run b_hostile test -S '/run/x\' || { echo "no socket at /run/x\\"; return 1; }
+  guest_run b_hostile systemctl stop ssh-socket-proxy-extra-2.socket || return 1
+  if guest_run b_hostile test -e '/run/x\'; then echo "RemoveOnStop did not remove /run/x\\"; return 1; fi
+  guest_run b_hostile test -S /run/y.sock || { echo "/run/y.sock went too"; return 1; }
+}
+case_masked_provision_keeps_key_out() {
+  guest_run b_hostile test ! -e /root/.ssh/authorized_keys ||
+    { echo "root's key imported despite the masked provision.conf"; return 1; }
+  local units
+  units=$(guest_run b_hostile ls /run/systemd/generator/) || return 1
+  [[ "$units" != *root-key* ]] || { echo "root-key unit despite the mask"; return 1; }
+}
+# Credentials that are FIFOs, on the guest's real kernel: the generator
+# (run by hand, as systemd would, into a scratch directory) refuses them at
+# once instead of waiting for a writer.
+case_fifo_credentials_refused() {
+  local out gen
+  gen=/usr/lib/systemd/system-generators/ssh-socket-proxy-generator
+  out=$(guest_run b_hostile sh -c "mkdir -p /tmp/creds /tmp/out &&
+    mkfifo /tmp/creds/ssh.listen /tmp/creds/ssh.authorized_keys.root &&
+    CREDENTIALS_DIRECTORY=/tmp/creds timeout 10 $gen /tmp/out /tmp/out /tmp/out 2>&1; echo rc=\$?")
+  echo "$out"
+  expect_contains "exit" "rc=0" "$out" || return 1
+  expect_contains "log" "ignoring credential '/tmp/creds/ssh.listen': not a regular file" "$out" || return 1
+  expect_contains "log" "ignoring credential '/tmp/creds/ssh.authorized_keys.root': not a regular file" "$out"
+}
+e2e_case fifo_credentials_refused_not_waited_on case_fifo_credentials_refused
+# The modes the VM units run, on a real system where they have nothing to
+# do (a container): the re-check says so and exits 1 (ExecCondition=: skip,
+# not fail), writes nothing; the console hint writes nothing and exits 0.
+case_vm_modes_in_a_container() {
+  local gen=/usr/lib/systemd/system-generators/ssh-socket-proxy-generator out
+  out=$(guest_run b_hostile sh -c "mkdir -p /tmp/rc && $gen --vsock-recheck /tmp/rc 2>&1; echo rc=\$?; ls /tmp/rc | wc -l")
+  echo "$out"
+  expect_eq "re-check" $'ssh-socket-proxy-generator: vsock re-check: vsock::22 is not ours to bind (see this boot\'s first lines)\nrc=1\n0' "$out" || return 1
+  out=$(guest_run b_hostile sh -c "$gen --vsock-issue 2>&1; echo rc=\$?; test ! -e /run/ssh-socket-proxy/vsock.issue && echo no-hint")
+  echo "$out"
+  expect_contains "hint" "rc=0" "$out" || return 1
+  expect_contains "hint" "no-hint" "$out"
+}
+e2e_case vm_modes_do_nothing_in_a_container case_vm_modes_in_a_container
+e2e_case hostile_addresses_listen_as_given case_hostile_addresses
+e2e_case masked_provision_conf_keeps_root_key_out case_masked_provision_keeps_key_out
+e2e_case vm_units_load_in_systemd_252 verify_inside_b_hostile
+guest_poweroff b_hostile
+
+# --- Debian 11 (systemd 247), without and with ours. ---
+boot_case s_base "$BULLSEYE" theirs -- systemd.ssh_auto=no
+guest_poweroff s_base
+boot_case s_full "$BULLSEYE" ours "${FULL_ARGS[@]}"
+case_bullseye_listens_like_debian13() {
+  expect_same_added s_full s_base t_full t_base
+  expect_contains "export socket" "unix /run/host/unix-export/ssh" "$(cat "$E2E/s_full.listening")"
+}
+case_bullseye_host_to_guest() {
+  # systemd 247 has no provision.conf: our unit imported root's key.
+  expect_eq "key import result" success \
+    "$(guest_run s_full systemctl show -p Result --value ssh-socket-proxy-root-key.service)" || return 1
+  e2e_ssh "unix$E2E/s_full.export/ssh" 'cat /etc/debian_version; id -un'
+  expect_eq "ssh exit" 0 "$RC" || { echo "$ERR"; return 1; }
+  expect_contains "debian 11" "11." "$OUT"
+  local out
+  out=$(ssh_in s_full .host echo via-dot-host 2>&1) || { echo "$out"; return 1; }
+  expect_eq ".host" via-dot-host "$out"
+}
+e2e_case bullseye_listens_like_debian13 case_bullseye_listens_like_debian13
+e2e_case bullseye_host_to_guest_and_dot_host case_bullseye_host_to_guest
+e2e_case no_failed_units_bullseye no_failed_units_s_full
+e2e_case vm_units_load_in_systemd_247 verify_inside_s_full
+e2e_case udev_247_reads_the_recheck_rule udev_rule_s_full
+guest_poweroff s_full
+
 # --- Debian 13 with ours installed: it stands down. ---
 boot_case t_ours "$TRIXIE" ours "${FULL_ARGS[@]}"
 case_stands_down_on_debian13() {
@@ -248,10 +457,11 @@ case_stands_down_on_debian13() {
   no_failed_units t_ours
 }
 e2e_case stands_down_on_debian13 case_stands_down_on_debian13
+e2e_case vm_units_load_in_systemd_257 verify_inside_t_ours
 guest_poweroff t_ours
 
 # For the log: what each boot added beyond its suite's baseline.
-for pair in "t_full t_base" "b_full b_base" "t_noauto t_base" "b_noauto b_base"; do
+for pair in "t_full t_base" "b_full b_base" "s_full s_base" "t_noauto t_base" "b_noauto b_base"; do
   set -- $pair
   echo "$1 adds: $(added "$1" "$2" 2>/dev/null | tr '\n' ' ')"
 done

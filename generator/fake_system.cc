@@ -8,6 +8,15 @@
 namespace sshproxy::generator {
 
 absl::StatusOr<std::string> FakeSystem::ReadFile(const std::string& path) {
+  if (auto link = symlinks.find(path); link != symlinks.end()) {
+    if (link->second == "/dev/null") {
+      return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+    }
+    return ReadFile(link->second);
+  }
+  if (specials.count(path) || (Exists(path) && !files.count(path) && !executables.count(path))) {
+    return absl::FailedPreconditionError(absl::StrCat(path, " is not a regular file"));
+  }
   auto it = files.find(path);
   if (it == files.end()) {
     return absl::NotFoundError(absl::StrCat("open ", path, ": not scripted"));
@@ -15,22 +24,42 @@ absl::StatusOr<std::string> FakeSystem::ReadFile(const std::string& path) {
   return it->second;
 }
 
-// A path exists when it is a scripted file, executable or writable path,
-// or a directory above one of them.
+bool FakeSystem::IsRegularFile(const std::string& path) { return ReadFile(path).ok(); }
+
+std::vector<std::string> FakeSystem::AllPaths() const {
+  std::vector<std::string> all(specials.begin(), specials.end());
+  for (const auto& [p, unused] : files) all.push_back(p);
+  for (const auto& [p, unused] : symlinks) all.push_back(p);
+  all.insert(all.end(), executables.begin(), executables.end());
+  all.insert(all.end(), writable.begin(), writable.end());
+  return all;
+}
+
+// A path exists when it is scripted (a file, special, symlink, executable
+// or writable path) or a directory above one.
 bool FakeSystem::Exists(const std::string& path) {
-  auto below = [&](const std::string& p) {
-    return p == path || absl::StartsWith(p, absl::StrCat(path, "/"));
-  };
-  for (const auto& [p, unused] : files) {
-    if (below(p)) return true;
-  }
-  for (const std::string& p : executables) {
-    if (below(p)) return true;
-  }
-  for (const std::string& p : writable) {
-    if (below(p)) return true;
+  for (const std::string& p : AllPaths()) {
+    if (p == path || absl::StartsWith(p, absl::StrCat(path, "/"))) return true;
   }
   return false;
+}
+
+std::vector<std::string> FakeSystem::ListDir(const std::string& path) {
+  std::set<std::string> names;
+  const std::string prefix = absl::StrCat(path, "/");
+  for (const std::string& p : AllPaths()) {
+    if (!absl::StartsWith(p, prefix)) continue;
+    std::string rest = p.substr(prefix.size());
+    std::string name = rest.substr(0, rest.find('/'));
+    if (!name.empty()) names.insert(name);
+  }
+  return {names.begin(), names.end()};
+}
+
+absl::StatusOr<std::string> FakeSystem::ReadLink(const std::string& path) {
+  auto it = symlinks.find(path);
+  if (it == symlinks.end()) return absl::InvalidArgumentError(absl::StrCat(path, ": not a symlink"));
+  return it->second;
 }
 
 bool FakeSystem::IsExecutable(const std::string& path) {
@@ -65,6 +94,7 @@ absl::Status FakeSystem::WriteFileAtomic(const std::string& path,
                                          const std::string& content) {
   if (absl::Status s = CountWrite(path); !s.ok()) return s;
   written[path] = content;
+  files[path] = content;  // read back as a real file would be
   return absl::OkStatus();
 }
 

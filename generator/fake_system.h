@@ -2,7 +2,8 @@
 //
 // A scripted System for tests: files, executables, writable paths and the
 // environment are what the test put there; everything else does not exist.
-// Written units land in `written` (path -> content, symlinks as "-> TARGET").
+// Written units land in `written` (path -> content, symlinks as "-> TARGET");
+// written files are also readable through `files` afterwards.
 //
 //   FakeSystem system;
 //   system.files["/run/systemd/container"] = "systemd-nspawn\n";
@@ -17,6 +18,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -27,6 +29,12 @@ namespace sshproxy::generator {
 class FakeSystem : public System {
  public:
   std::map<std::string, std::string> files;
+  // Paths that exist but are no regular file (FIFOs, devices, directories):
+  // ReadFile refuses them as PosixSystem does.
+  std::set<std::string> specials;
+  // Symlinks (path -> target); they exist, and ReadFile follows them to a
+  // scripted file.
+  std::map<std::string, std::string> symlinks;
   std::set<std::string> executables;
   std::set<std::string> writable;
   std::map<std::string, std::string> env;
@@ -41,6 +49,9 @@ class FakeSystem : public System {
   int fail_write_number = 0;
 
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
+  bool IsRegularFile(const std::string& path) override;
+  std::vector<std::string> ListDir(const std::string& path) override;
+  absl::StatusOr<std::string> ReadLink(const std::string& path) override;
   bool Exists(const std::string& path) override;
   bool IsExecutable(const std::string& path) override;
   bool IsWritable(const std::string& path) override;
@@ -55,6 +66,7 @@ class FakeSystem : public System {
 
  private:
   absl::Status CountWrite(const std::string& path);
+  std::vector<std::string> AllPaths() const;
   int writes_ = 0;
 };
 

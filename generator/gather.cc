@@ -120,40 +120,116 @@ std::vector<std::string> CredentialDirs(System& system) {
   return dirs;
 }
 
-// Kernel command line words. In a container systemd reads PID 1's arguments
-// (argv[0] is the init binary, not an option).
-std::vector<std::string> ReadCmdline(System& system, bool container) {
-  if (!container) {
-    return SplitKernelCmdline(ReadOrEmpty(system, "/proc/cmdline"));
+// Kernel command line words: /proc/cmdline, or in a container PID 1's
+// arguments. Read whole; an unreadable one is recorded, not taken as empty.
+void ReadCmdline(System& system, Facts& facts) {
+  const char* path = facts.container ? "/proc/1/cmdline" : "/proc/cmdline";
+  absl::StatusOr<std::string> data = system.ReadFile(path);
+  if (!data.ok()) {
+    facts.cmdline_error = std::string(data.status().message());
+    return;
   }
-  std::vector<std::string> words =
-      absl::StrSplit(ReadOrEmpty(system, "/proc/1/cmdline"), '\0',
-                     absl::SkipEmpty());
-  if (!words.empty()) words.erase(words.begin());
-  return words;
+  facts.cmdline = facts.container ? SplitPid1Cmdline(*data)
+                                  : SplitKernelCmdline(*data);
+}
+
+// A credential is a regular file; anything else (a FIFO someone could hold
+// open, a device, a directory) is refused, once, by name.
+bool UsableCredential(System& system, const std::string& path, Facts& facts) {
+  if (!system.Exists(path)) return false;
+  if (system.IsRegularFile(path)) return true;
+  facts.refused_credentials.push_back(path);
+  return false;
 }
 
 void GatherCredentials(System& system, Facts& facts) {
   for (const std::string& dir : CredentialDirs(system)) {
     std::string listen = absl::StrCat(dir, "/ssh.listen");
-    if (!facts.listen_credential) {
+    if (!facts.listen_credential && UsableCredential(system, listen, facts)) {
       absl::StatusOr<std::string> data = system.ReadFile(listen);
       if (data.ok()) facts.listen_credential = *data;
     }
     std::string key = absl::StrCat(dir, "/ssh.authorized_keys.root");
-    if (facts.root_key_credential.empty() && system.Exists(key)) {
+    if (facts.root_key_credential.empty() &&
+        UsableCredential(system, key, facts)) {
       facts.root_key_credential = key;
     }
   }
-  // An /etc/tmpfiles.d/provision.conf replaces the packaged one.
-  for (const char* conf :
-       {"/etc/tmpfiles.d/provision.conf", "/usr/lib/tmpfiles.d/provision.conf",
-        "/lib/tmpfiles.d/provision.conf"}) {
-    absl::StatusOr<std::string> data = system.ReadFile(conf);
-    if (!data.ok()) continue;
-    facts.systemd_imports_root_key =
-        absl::StrContains(*data, "ssh.authorized_keys.root");
-    break;
+  // tmpfiles.d: /etc and /run replace the packaged file, whatever they hold
+  // (a mask to /dev/null included).
+  for (const char* conf : {"/etc/tmpfiles.d/provision.conf",
+                           "/run/tmpfiles.d/provision.conf"}) {
+    if (system.Exists(conf) || system.ReadLink(conf).ok()) {
+      facts.provision_override = true;
+    }
+  }
+  for (const char* conf : {"/usr/local/lib/tmpfiles.d/provision.conf",
+                           "/usr/lib/tmpfiles.d/provision.conf",
+                           "/lib/tmpfiles.d/provision.conf"}) {
+    if (system.Exists(conf)) facts.vendor_provision = true;
+  }
+}
+
+// A masked unit or generator: a symlink to /dev/null in /etc or /run.
+bool Masked(System& system, absl::string_view dir_suffix,
+            absl::string_view name) {
+  for (absl::string_view base : {"/etc/systemd/", "/run/systemd/"}) {
+    absl::StatusOr<std::string> target =
+        system.ReadLink(absl::StrCat(base, dir_suffix, "/", name));
+    if (target.ok() && *target == "/dev/null") return true;
+  }
+  return false;
+}
+
+// The admin's word on sshd: Debian's sshd_not_to_be_run (which ssh.service
+// and ssh.socket honour), a masked ssh.service unless ssh.socket replaces
+// it, and a masked systemd-ssh-generator.
+void GatherSwitches(System& system, Facts& facts) {
+  facts.sshd_not_to_be_run = system.Exists("/etc/ssh/sshd_not_to_be_run");
+  facts.ssh_service_masked = Masked(system, "system", "ssh.service") ||
+                             Masked(system, "system", "sshd.service");
+  facts.ssh_socket_enabled =
+      system.Exists("/etc/systemd/system/sockets.target.wants/ssh.socket");
+  facts.systemd_ssh_generator_masked =
+      Masked(system, "system-generators", "systemd-ssh-generator");
+}
+
+// A guest-to-host transport, from sysfs alone (no AF_VSOCK socket, which
+// would also load modules): a driver with a device bound to it, or hv_sock
+// registered (its devices come and go with each connection).
+VsockTransport DetectVsockTransport(System& system) {
+  // A driver's directory holds its bound devices beside bind, unbind,
+  // uevent, module, new_id and remove_id.
+  auto bound = [&](const char* driver_dir, auto is_device) {
+    for (const std::string& name : system.ListDir(driver_dir)) {
+      if (is_device(name)) return true;
+    }
+    return false;
+  };
+  auto virtio = [](absl::string_view n) {
+    return absl::StartsWith(n, "virtio");
+  };
+  // PCI devices are named DOMAIN:BUS:SLOT.FN, e.g. 0000:00:07.7.
+  auto pci = [](absl::string_view n) { return absl::StrContains(n, ':'); };
+  if (bound("/sys/bus/virtio/drivers/vmw_vsock_virtio_transport", virtio)) {
+    return VsockTransport::kVirtio;
+  }
+  if (system.Exists("/sys/bus/vmbus/drivers/hv_sock")) {
+    return VsockTransport::kHyperV;
+  }
+  if (bound("/sys/bus/pci/drivers/vmw_vmci", pci)) {
+    return VsockTransport::kVmci;
+  }
+  return VsockTransport::kNone;
+}
+
+void GatherVsock(System& system, Facts& facts) {
+  facts.vsock_transport = DetectVsockTransport(system);
+  absl::StatusOr<uint32_t> cid = system.LocalVsockCid();
+  if (cid.ok()) {
+    facts.vsock_cid = *cid;
+  } else {
+    facts.vsock_error = std::string(cid.status().message());
   }
 }
 
@@ -162,12 +238,19 @@ void GatherCredentials(System& system, Facts& facts) {
 std::vector<std::string> SplitKernelCmdline(absl::string_view cmdline) {
   std::vector<std::string> words;
   std::string word;
-  bool quoted = false, in_word = false;
+  char quote = 0;
+  bool in_word = false;
   for (char c : cmdline) {
-    if (c == '"') {
-      quoted = !quoted;
+    if (quote != 0) {
+      if (c == quote) {
+        quote = 0;
+      } else {
+        word.push_back(c);
+      }
+    } else if (c == '\'' || c == '"') {
+      quote = c;
       in_word = true;
-    } else if (!quoted && absl::ascii_isspace(static_cast<unsigned char>(c))) {
+    } else if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
       if (in_word) words.push_back(word);
       word.clear();
       in_word = false;
@@ -180,30 +263,42 @@ std::vector<std::string> SplitKernelCmdline(absl::string_view cmdline) {
   return words;
 }
 
+std::vector<std::string> SplitPid1Cmdline(absl::string_view cmdline) {
+  std::vector<std::string> args = absl::StrSplit(cmdline, '\0');
+  // /proc/1/cmdline ends in a NUL: the split leaves one empty word after it.
+  if (!args.empty() && args.back().empty()) args.pop_back();
+  std::vector<std::string> words;
+  bool options = true;
+  for (size_t i = 1; i < args.size(); ++i) {
+    if (options && args[i] == "--") {
+      options = false;
+    } else if (!args[i].empty() && (!options || args[i][0] != '-')) {
+      words.push_back(args[i]);
+    }
+  }
+  return words;
+}
+
 Facts Gather(System& system) {
   Facts facts;
   facts.systemd_ssh_generator =
-      system.Exists("/usr/lib/systemd/system-generators/systemd-ssh-generator") ||
+      system.Exists(
+          "/usr/lib/systemd/system-generators/systemd-ssh-generator") ||
       system.Exists("/lib/systemd/system-generators/systemd-ssh-generator");
-  if (facts.systemd_ssh_generator) return facts;  // nothing else matters
+  GatherSwitches(system, facts);
   facts.sshd = FindSshd(system);
   facts.container = DetectContainer(system);
   facts.vm = !facts.container && DetectVm(system);
-  if (facts.vm) {
-    absl::StatusOr<uint32_t> cid = system.LocalVsockCid();
-    if (cid.ok()) {
-      facts.vsock_cid = *cid;
-    } else {
-      facts.vsock_error = std::string(cid.status().message());
-    }
-  }
+  if (facts.vm) GatherVsock(system, facts);
   facts.unix_export = facts.container &&
                       system.IsWritable("/run/host/unix-export/");
-  facts.cmdline = ReadCmdline(system, facts.container);
+  ReadCmdline(system, facts);
   GatherCredentials(system, facts);
   facts.sshd_template = FindUnit(system, "sshd@.service");
   // systemd's socket_ipv6_is_supported(): the kernel lists IPv6 addresses.
   facts.ipv6 = system.Exists("/proc/net/if_inet6");
+  absl::StatusOr<std::string> self = system.ReadLink("/proc/self/exe");
+  if (self.ok()) facts.self = *self;
   return facts;
 }
 

@@ -2,6 +2,7 @@
 
 #include "generator/system.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/vm_sockets.h>
@@ -20,8 +21,6 @@
 namespace sshproxy::generator {
 namespace {
 
-constexpr size_t kMaxFile = 1 << 20;
-
 absl::Status WriteAll(int fd, const std::string& content,
                       const std::string& path) {
   size_t done = 0;
@@ -37,8 +36,15 @@ absl::Status WriteAll(int fd, const std::string& content,
 }  // namespace
 
 absl::StatusOr<std::string> PosixSystem::ReadFile(const std::string& path) {
-  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  // O_NONBLOCK: opening a FIFO for reading would wait for a writer.
+  int fd = open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) return absl::ErrnoToStatus(errno, absl::StrCat("open ", path));
+  struct stat st;
+  if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+    close(fd);
+    return absl::FailedPreconditionError(
+        absl::StrCat(path, " is not a regular file"));
+  }
   std::string data;
   char buf[4096];
   for (;;) {
@@ -51,13 +57,33 @@ absl::StatusOr<std::string> PosixSystem::ReadFile(const std::string& path) {
     }
     if (n == 0) break;
     data.append(buf, static_cast<size_t>(n));
-    if (data.size() > kMaxFile) {
-      close(fd);
-      return absl::OutOfRangeError(absl::StrCat(path, " is over 1 MiB"));
-    }
   }
   close(fd);
   return data;
+}
+
+bool PosixSystem::IsRegularFile(const std::string& path) {
+  struct stat st;
+  return stat(path.c_str(), &st) == 0 && S_ISREG(st.st_mode);
+}
+
+std::vector<std::string> PosixSystem::ListDir(const std::string& path) {
+  std::vector<std::string> names;
+  DIR* dir = opendir(path.c_str());
+  if (dir == nullptr) return names;
+  while (const dirent* e = readdir(dir)) {
+    std::string name = e->d_name;
+    if (name != "." && name != "..") names.push_back(std::move(name));
+  }
+  closedir(dir);
+  return names;
+}
+
+absl::StatusOr<std::string> PosixSystem::ReadLink(const std::string& path) {
+  char buf[4096];
+  ssize_t n = readlink(path.c_str(), buf, sizeof(buf));
+  if (n < 0) return absl::ErrnoToStatus(errno, absl::StrCat("readlink ", path));
+  return std::string(buf, static_cast<size_t>(n));
 }
 
 bool PosixSystem::Exists(const std::string& path) {

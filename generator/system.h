@@ -19,6 +19,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
@@ -29,9 +30,19 @@ class System {
  public:
   virtual ~System() = default;
 
-  // The contents of PATH (at most 1 MiB). NotFoundError iff it does not
-  // exist; other errors carry the errno.
+  // The whole contents of the regular file PATH (symlinks followed), however
+  // long: a cap would drop the end of a command line, and with it a
+  // systemd.ssh_auto=no. Opened with O_NONBLOCK and checked with fstat, so a
+  // FIFO or a device is refused (FailedPreconditionError), never waited on.
+  // NotFoundError iff it does not exist; other errors carry the errno.
   virtual absl::StatusOr<std::string> ReadFile(const std::string& path) = 0;
+  // True iff PATH is a regular file (symlinks followed).
+  virtual bool IsRegularFile(const std::string& path) = 0;
+  // The names in directory PATH (without "." and ".."); empty when it cannot
+  // be read.
+  virtual std::vector<std::string> ListDir(const std::string& path) = 0;
+  // The target of symlink PATH; an error iff PATH is not a symlink.
+  virtual absl::StatusOr<std::string> ReadLink(const std::string& path) = 0;
   // True iff PATH exists (symlinks followed).
   virtual bool Exists(const std::string& path) = 0;
   // True iff PATH is a regular file this process may execute.
@@ -42,8 +53,9 @@ class System {
   // The value of environment variable NAME, if set.
   virtual std::optional<std::string> GetEnv(const std::string& name) = 0;
   // The local CID from IOCTL_VM_SOCKETS_GET_LOCAL_CID on /dev/vsock; an
-  // error iff /dev/vsock is missing or the ioctl fails. VMADDR_CID_ANY means
-  // the kernel has no guest-to-host transport.
+  // error iff /dev/vsock is missing or the ioctl fails. Says nothing certain
+  // about a guest-to-host transport: 1 with only vsock_loopback, 2 with
+  // vhost_vsock, 1 or VMADDR_CID_ANY under Hyper-V.
   virtual absl::StatusOr<uint32_t> LocalVsockCid() = 0;
   // True iff the CPU reports a hypervisor (x86 CPUID leaf 1, ECX bit 31);
   // false on other architectures.
@@ -64,6 +76,9 @@ class System {
 class PosixSystem : public System {
  public:
   absl::StatusOr<std::string> ReadFile(const std::string& path) override;
+  bool IsRegularFile(const std::string& path) override;
+  std::vector<std::string> ListDir(const std::string& path) override;
+  absl::StatusOr<std::string> ReadLink(const std::string& path) override;
   bool Exists(const std::string& path) override;
   bool IsExecutable(const std::string& path) override;
   bool IsWritable(const std::string& path) override;

@@ -50,7 +50,39 @@ TEST_F(PosixSystemTest, ReadFile) {
   absl::StatusOr<std::string> data = system_.ReadFile(dir_ + "/f");
   ASSERT_TRUE(data.ok()) << data.status();
   EXPECT_EQ(data->size(), 10003u);
-  EXPECT_FALSE(system_.ReadFile(dir_).ok());  // a directory
+  EXPECT_EQ(system_.ReadFile(dir_).status().code(),  // a directory
+            absl::StatusCode::kFailedPrecondition);
+}
+
+// A credential that is a FIFO would block open(2) until a writer came:
+// refused at once instead (the test would hang on the old code).
+TEST_F(PosixSystemTest, ReadFileRefusesFifosAndDevicesWithoutWaiting) {
+  const std::string fifo = dir_ + "/ssh.listen";
+  ASSERT_EQ(mkfifo(fifo.c_str(), 0600), 0);
+  EXPECT_EQ(system_.ReadFile(fifo).status().code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_FALSE(system_.IsRegularFile(fifo));
+  EXPECT_EQ(system_.ReadFile("/dev/zero").status().code(),
+            absl::StatusCode::kFailedPrecondition);
+  std::ofstream(dir_ + "/f") << "x";
+  EXPECT_TRUE(system_.IsRegularFile(dir_ + "/f"));
+}
+
+// No size cap: the end of a long command line is where a
+// systemd.ssh_auto=no may be.
+TEST_F(PosixSystemTest, ReadFileReadsLongFilesWhole) {
+  const std::string big = std::string(3 << 20, 'a') + " systemd.ssh_auto=no";
+  std::ofstream(dir_ + "/cmdline") << big;
+  absl::StatusOr<std::string> data = system_.ReadFile(dir_ + "/cmdline");
+  ASSERT_TRUE(data.ok()) << data.status();
+  EXPECT_EQ(*data, big);
+}
+
+TEST_F(PosixSystemTest, ListDirAndReadLink) {
+  ASSERT_EQ(symlink("../virtio3", (dir_ + "/virtio3").c_str()), 0);
+  EXPECT_EQ(system_.ListDir(dir_), std::vector<std::string>{"virtio3"});
+  EXPECT_TRUE(system_.ListDir(dir_ + "/missing").empty());
+  EXPECT_EQ(*system_.ReadLink(dir_ + "/virtio3"), "../virtio3");
+  EXPECT_FALSE(system_.ReadLink(dir_).ok());
 }
 
 TEST_F(PosixSystemTest, WriteFileAtomicCreatesAndReplacesWhole) {

@@ -1,27 +1,40 @@
 #!/usr/bin/env bash
 # systemd-analyze verify accepts every unit set the generator writes: the
-# sets of write_unit_sets (container with every kind of extra address and
-# the root key import, VM with vsock::22), and what the real binary writes
-# on this machine. Any warning fails, not only errors.
+# kinds write_unit_sets makes (container with every kind of extra address
+# and the root key import, VM with vsock::22 and its console hint, VM
+# without a transport and its re-check, systemd 257's vsock cover), a table
+# of hostile inputs, one set per input of the generator fuzz corpus, and
+# what the real binary writes on this machine. Any warning fails, not only
+# errors. Then the values systemd reads back are the ones planned: the
+# hostile paths as given, nothing joined onto the next line.
 set -euo pipefail
 here="$TEST_SRCDIR/$TEST_WORKSPACE/generator"
+corpus="$TEST_SRCDIR/$TEST_WORKSPACE/testdata/generator_input"
 out=$(mktemp -d "${TEST_TMPDIR:-/tmp}/units.XXXXXX")
 fail() { echo "FAIL: $*" >&2; exit 1; }
 
-"$here/write_unit_sets" "$out"
+gen="$here/ssh-socket-proxy-generator"
+"$here/write_unit_sets" "$out" "$gen" "$corpus"/corpus/* "$corpus"/regressions/*
 mkdir "$out/real"
 # systemd runs generators with its default PATH, which has sshd's sbin.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-  "$here/ssh-socket-proxy-generator" "$out/real" "$out/real.early" "$out/real.late" 2>"$out/real.log" ||
+  "$gen" "$out/real" "$out/real.early" "$out/real.late" 2>"$out/real.log" ||
   fail "the generator exited $?: $(cat "$out/real.log")"
 
 [ -e "$out/container/ssh-socket-proxy-unix-export.socket" ] || fail "container set lacks unix-export"
 [ -e "$out/container/ssh-socket-proxy-extra-6.socket" ] || fail "container set lacks an extra socket"
 [ -e "$out/container/ssh-socket-proxy-root-key.service" ] || fail "container set lacks the key import"
 grep -qx 'ListenStream=vsock::22' "$out/vm/ssh-socket-proxy-vsock.socket" || fail "vm set lacks vsock::22"
+[ -e "$out/vm/ssh-socket-proxy-vsock-issue.service" ] || fail "vm set lacks the console hint"
+[ -e "$out/vm-recheck/ssh-socket-proxy-vsock-recheck.service" ] || fail "no re-check without a transport"
+grep -qx 'ConditionPathExists=!/run/systemd/generator/sshd-vsock.socket' \
+  "$out/vm-257-cover/ssh-socket-proxy-vsock.socket" || fail "the vsock cover may double systemd's socket"
 
-for set in container vm real; do
-  dir="$out/$set"
+sets=0
+for dir in "$out"/*/; do
+  dir=${dir%/}
+  set=${dir##*/}
+  case "$set" in *.early|*.late) continue ;; esac
   units=()
   for f in "$dir"/*.socket "$dir"/*.service; do
     [ -e "$f" ] || continue
@@ -30,9 +43,10 @@ for set in container vm real; do
     case "$name" in *@.service) name=${name/@./@0.} ;; esac
     units+=("$name")
   done
-  [ "${#units[@]}" -gt 0 ] || fail "$set: no units written"
+  [ "${#units[@]}" -gt 0 ] || { echo "$set: nothing written"; continue; }
   # Every socket is pulled in by sockets.target and has its template.
   for f in "$dir"/*.socket; do
+    [ -e "$f" ] || continue
     s=${f##*/}
     [ "$(readlink "$dir/sockets.target.wants/$s")" = "../$s" ] || fail "$set: $s not wanted"
     [ -e "$dir/${s%.socket}@.service" ] || fail "$set: $s has no template"
@@ -41,11 +55,45 @@ for set in container vm real; do
     fail "$set: systemd-analyze verify failed: $log"
   [ -z "$log" ] || fail "$set: systemd-analyze verify warned: $log"
   echo "$set: ${units[*]} verified"
+  sets=$((sets + 1))
+done
+[ "$sets" -ge 10 ] || fail "only $sets unit sets verified"
+
+# read_back FILE KEY: KEY's values as systemd's config parser reads them
+# (a line ending in an odd number of backslashes continues on the next,
+# the backslash becoming a space; the value stripped; "%%" is "%").
+read_back() {
+  python3 - "$1" "$2" <<'PY'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8").read().split("\n")
+lines, cont = [], None
+for l in text:
+    p = l if cont is None else cont + l
+    esc = False
+    for c in p:
+        esc = (not esc) and c == "\\"
+    if esc:
+        cont = p[:-1] + " "
+        continue
+    cont = None
+    lines.append(p)
+for l in lines:
+    k, _, v = l.partition("=")
+    if k.strip() == sys.argv[2]:
+        print(v.strip(" \t\n\r").replace("%%", "%"))
+PY
+}
+want=$'/run/100%.sock\n/run/a b.sock\n/run/it\'s.sock\n/run/say "hi".sock\n/run/x\\\n/run/y\\\\\\\n@abs\\\n/run/%n%i%%\n/run/$USER;x\n/run/[x]*?{}\n/run/z/s\n/run/\xc3\xa9.sock'
+got=$(for f in "$out"/hostile/*.socket; do read_back "$f" ListenStream; done | sort)
+[ "$got" = "$(sort <<<"$want")" ] || fail "hostile addresses read back as: $got"
+for f in "$out"/hostile/*.socket; do
+  [ "$(read_back "$f" Accept)" = yes ] || fail "$f: Accept= swallowed: $(cat "$f")"
 done
 
 # The sshd each template runs exists here (verify does not check "-" commands).
-for f in "$out"/*/*@.service; do
+for f in "$out"/{container,vm,real}/*@.service; do
+  [ -f "$f" ] || continue
   bin=$(sed -n 's/^ExecStart=-\([^ ]*\) .*/\1/p' "$f")
   [ -x "$bin" ] || fail "$f runs $bin, which is not executable"
 done
-echo "verify: ok"
+echo "verify: ok ($sets sets)"

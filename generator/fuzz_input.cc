@@ -1,0 +1,57 @@
+// Copyright 2026 The ssh-socket-proxy Authors.
+
+#include "generator/fuzz_input.h"
+
+#include <string>
+
+#include "absl/strings/string_view.h"
+
+namespace sshproxy::generator {
+
+FuzzInput ParseFuzzInput(absl::string_view data) {
+  FuzzInput in;
+  const unsigned char mode = static_cast<unsigned char>(data[0]);
+  in.container = mode & 1;
+  in.transport = mode & 2;
+  in.sshd_off = mode & 4;
+  in.systemd257 = mode & 8;
+  absl::string_view rest = data.substr(1);
+  const size_t sep = rest.find("\n--\n");
+  in.cmdline = std::string(rest.substr(0, sep));
+  if (sep != absl::string_view::npos)
+    in.credential = std::string(rest.substr(sep + 4));
+  return in;
+}
+
+FakeSystem ScriptedSystem(const FuzzInput& in, const std::string& self) {
+  FakeSystem s;
+  s.executables.insert("/usr/sbin/sshd");
+  s.files["/proc/net/if_inet6"] = "";
+  s.symlinks["/proc/self/exe"] = self;
+  // Everything systemd expands or unescapes, in one credential directory.
+  const std::string creds = "/run/cred's \"dir\" 100%$x\\";
+  s.env["CREDENTIALS_DIRECTORY"] = creds;
+  s.files[creds + "/ssh.listen"] = in.credential;
+  s.files[creds + "/ssh.authorized_keys.root"] = "ssh-ed25519 AAAA k";
+  if (in.sshd_off) s.files["/etc/ssh/sshd_not_to_be_run"] = "";
+  if (in.systemd257) {
+    s.executables.insert(
+        "/usr/lib/systemd/system-generators/systemd-ssh-generator");
+  }
+  if (in.container) {
+    s.files["/run/systemd/container"] = "systemd-nspawn";
+    s.writable.insert("/run/host/unix-export/");
+    s.files["/proc/1/cmdline"] = std::string("/sbin/init\0", 11) + in.cmdline;
+  } else {
+    s.files["/sys/class/dmi/id/sys_vendor"] = "QEMU";
+    s.files["/proc/cmdline"] = in.cmdline;
+    s.vsock_cid = 3u;
+    if (in.transport) {
+      s.symlinks["/sys/bus/virtio/drivers/vmw_vsock_virtio_transport/virtio1"] =
+          "x";
+    }
+  }
+  return s;
+}
+
+}  // namespace sshproxy::generator
