@@ -21,6 +21,8 @@ packages=(
   openssh-client openssh-server systemd socat netcat-openbsd strace
   # rsync on both ends: the end-to-end test copies through the proxy with it.
   rsync
+  # paramiko: a client that only ever relays (cli/e2e_mux_relay_test.sh).
+  python3-paramiko
   # Test helpers (fake multiplexer and machined), the man page check, and
   # CI bookkeeping.
   python3 groff-base ca-certificates git
