@@ -205,11 +205,13 @@ void Reap(pid_t pid, const std::string& name, bool killed_ok = false,
   }
 }
 
-long ReadRss(const std::string& file) {
+// What bench/rss wrote: peak RSS in KiB, and page faults into `*faults`.
+long ReadRss(const std::string& file, long* faults = nullptr) {
   FILE* f = std::fopen(file.c_str(), "r");
-  long kib = -1;
-  if (f == nullptr || std::fscanf(f, "%ld", &kib) != 1) Die("reading peak RSS");
+  long kib = -1, n = -1;
+  if (f == nullptr || std::fscanf(f, "%ld %ld", &kib, &n) != 2) Die("reading peak RSS");
   std::fclose(f);
+  if (faults != nullptr) *faults = n;
   return kib;
 }
 
@@ -287,34 +289,44 @@ int Latency(int runs, int warmup, const std::string& dir,
       }
     }
   }
-  // Peak RSS of each fd-passer, once, through bench/rss (not timed).
+  // Peak RSS and page faults of each fd-passer through bench/rss (not
+  // timed): the largest RSS and the median fault count of a few runs.
   std::vector<long> rss(programs.size(), -1);
+  std::vector<double> faults(programs.size(), -1);
   for (size_t p = 0; p < programs.size(); ++p) {
     if (!programs[p].fdpass) continue;
-    int sp[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
-    const std::string file = dir + "/rss." + programs[p].name;
-    pid_t pid = Spawn(programs[p], sp[1], sp[1], file);
-    close(sp[1]);
-    close(ReceiveFd(sp[0]));
-    close(sp[0]);
-    Reap(pid, programs[p].name);
-    rss[p] = ReadRss(file);
+    std::vector<double> counts;
+    for (int k = 0; k < 11; ++k) {
+      int sp[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
+      const std::string file = dir + "/rss." + programs[p].name;
+      pid_t pid = Spawn(programs[p], sp[1], sp[1], file);
+      close(sp[1]);
+      close(ReceiveFd(sp[0]));
+      close(sp[0]);
+      Reap(pid, programs[p].name);
+      long n;
+      rss[p] = std::max(rss[p], ReadRss(file, &n));
+      counts.push_back(static_cast<double>(n));
+    }
+    faults[p] = Percentile(counts, 0.5);
   }
   stop = true;
   close(ConnectTo(path));  // wake the server
   server.join();
   close(listener);
-  std::printf("program\tkind\tmedian_us\tp10_us\tp90_us\tratio_to_floor\tpeak_rss_kib\n");
+  std::printf("program\tkind\tmedian_us\tp10_us\tp90_us\tratio_to_floor\tpeak_rss_kib\t"
+              "page_faults\n");
   for (size_t p = 0; p < programs.size(); ++p) {
     // Ratio to the first program (the floor), run by run: both ran back to
     // back, so machine noise cancels more than in a ratio of medians.
     std::vector<double> ratios;
     for (size_t i = 0; i < us[p].size(); ++i) ratios.push_back(us[p][i] / us[0][i]);
-    std::printf("%s\t%s\t%.1f\t%.1f\t%.1f\t%.3f\t%s\n", programs[p].name.c_str(),
+    std::printf("%s\t%s\t%.1f\t%.1f\t%.1f\t%.3f\t%s\t%s\n", programs[p].name.c_str(),
                 programs[p].fdpass ? "fd received" : "first byte", Percentile(us[p], 0.5),
                 Percentile(us[p], 0.1), Percentile(us[p], 0.9), Percentile(ratios, 0.5),
-                rss[p] < 0 ? "-" : std::to_string(rss[p]).c_str());
+                rss[p] < 0 ? "-" : std::to_string(rss[p]).c_str(),
+                faults[p] < 0 ? "-" : std::to_string(static_cast<long>(faults[p])).c_str());
   }
   return 0;
 }
@@ -416,9 +428,13 @@ void Measure(const RttSetup& s, bool alone, int rounds, int warmup, int blocks,
       for (size_t i = 0; i < n; ++i) RoundTrip(open[i].to, open[i].from);
     }
   }
+  // The order rotates block by block and round by round: a program's place
+  // in the sequence (who ran just before it, on which CPU) must not decide
+  // its figure.
   for (int b = 0; b < blocks; ++b) {
     if (alone) {
-      for (size_t i = 0; i < n; ++i) {
+      for (size_t k = 0; k < n; ++k) {
+        const size_t i = (k + static_cast<size_t>(b)) % n;
         Session x = Open(s, i);
         for (int r = 0; r < warmup; ++r) RoundTrip(x.to, x.from);
         for (int r = 0; r < per_block; ++r) us[i][b].push_back(RoundTrip(x.to, x.from));
@@ -426,7 +442,10 @@ void Measure(const RttSetup& s, bool alone, int rounds, int warmup, int blocks,
       }
     } else {
       for (int r = 0; r < per_block; ++r) {
-        for (size_t i = 0; i < n; ++i) us[i][b].push_back(RoundTrip(open[i].to, open[i].from));
+        for (size_t k = 0; k < n; ++k) {
+          const size_t i = (k + static_cast<size_t>(r)) % n;
+          us[i][b].push_back(RoundTrip(open[i].to, open[i].from));
+        }
       }
     }
   }
