@@ -62,6 +62,35 @@ def strace_counts(path):
     return counts
 
 
+def wakeups_per_round(wakeup_dir, name):
+    """(wake-ups a round trip, share sent to another CPU) of the wake-ups
+    the program takes part in (waker or wakee), from `perf script -F
+    comm,cpu,trace` of sched:sched_wakeup; None without a recording."""
+    base = os.path.join(wakeup_dir, name.replace(" ", "_"))
+    if not os.path.exists(base + ".txt"):
+        return None
+    with open(base + ".comm") as f:
+        comm = f.read().strip()
+    with open(base + ".rounds") as f:
+        rounds = int(f.read())
+    total = other = 0
+    with open(base + ".txt") as f:
+        for line in f:
+            # "bench [001] comm=socat pid=12 prio=120 target_cpu=000"
+            parts = line.split()
+            fields = dict(p.split("=", 1) for p in parts if "=" in p)
+            if len(parts) < 3 or "target_cpu" not in fields:
+                continue
+            waker, wakee = parts[0], fields.get("comm", "")
+            if comm not in (waker, wakee):
+                continue
+            total += 1
+            other += int(parts[1].strip("[]")) != int(fields["target_cpu"])
+    if total == 0:
+        return None
+    return total / rounds, other / total
+
+
 def syscalls_per_round(strace_dir, name, rounds):
     """'6.0 (splice 4.0, poll 2.0)': calls per round trip, start-up taken out."""
     name = name.replace(" ", "_")  # as ci/bench.sh names the files
@@ -227,6 +256,7 @@ own work costs:
             hop = "-"
             if name in pinned:
                 hop = f"{(float(pinned[name]['median_us']) - direct) / 2:.1f}"
+            wake = wakeups_per_round(self.w("wakeups"), name)
             rows.append({
                 "program": name,
                 "system calls per round trip": syscalls_per_round(strace_dir, name, int(r["rounds"])),
@@ -234,17 +264,24 @@ own work costs:
                 "voluntary switches": r["voluntary_switches"],
                 "involuntary switches": r["involuntary_switches"],
                 "migrations": r["migrations"],
+                "wake-ups": f"{wake[0]:.2f}" if wake else "-",
+                "to the other CPU": f"{wake[1]:.0%}" if wake else "-",
                 "us per hop, one CPU": hop,
             })
         header = ["program", "system calls per round trip", "CPU us", "voluntary switches",
-                  "involuntary switches", "migrations", "us per hop, one CPU"]
+                  "involuntary switches", "migrations", "wake-ups", "to the other CPU",
+                  "us per hop, one CPU"]
         return f"""## What one round trip costs
 
 Per round trip of one session alone over AF_UNIX (`bench cost`: a session
 of {self.cost[0]['rounds'] if self.cost else 0} round trips minus one of none, so start-up and exit cancel
 out). System calls from `strace -c -f` (a run of its own: strace slows
 every call down); CPU time and context switches from `wait4`'s rusage;
-migrations to another CPU from `/proc/PID/sched`. "us per hop" is half of
+migrations to another CPU from `/proc/PID/sched`. "wake-ups": the
+scheduler's wake-ups the program takes part in (as waker or wakee) per
+round trip, sessions together, from `perf record -e sched:sched_wakeup -a`,
+and the share sent to the CPU other than the waker's: on an idle machine
+each of those waits for a halted CPU. "us per hop" is half of
 what the program adds to a direct round trip with every process on one CPU
 (the table above), the relay's own time per hop.
 

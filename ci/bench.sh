@@ -125,6 +125,26 @@ for spec in "${relays_unix[@]}"; do
 done
 "$bin/bench/bench" cost "$cost_rounds" "$work" "${traced[@]}" >/dev/null
 
+# Where each hop's wake-up lands: the scheduler's sched_wakeup events
+# (perf record -a) during sessions open together, one program at a time,
+# the waker's CPU against the CPU the wakee is sent to. A wake-up sent to
+# the other CPU is what costs tens of microseconds when that CPU is idle.
+echo "== wake-ups of one round trip ($rounds rounds)" >&2
+mkdir "$work/wakeups"
+for spec in "${relays_unix[@]}"; do
+  name=${spec%%=*} cmd=${spec#*:}
+  file="$work/wakeups/${name// /_}"
+  basename "${cmd%% *}" | cut -c1-15 >"$file.comm"
+  echo "$rounds" >"$file.rounds"
+  if ! perf record -q -a -e sched:sched_wakeup -o "$file.data" -- \
+      "$bin/bench/bench" rtt "$rounds" 0 unix together "$work" "$spec" >/dev/null 2>"$file.err" ||
+     ! perf script -i "$file.data" -F comm,cpu,trace >"$file.txt" 2>>"$file.err"; then
+    echo "perf could not record wake-ups for $name: $(head -c 200 "$file.err")" >&2
+    rm -f "$file.txt"
+  fi
+  rm -f "$file.data"
+done
+
 echo "== binaries" >&2
 {
   printf 'program\tbytes\tshared_libraries\n'

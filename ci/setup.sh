@@ -31,8 +31,9 @@ packages=(
   # Every guest boots under cli/testing/no_vsock (socket(AF_VSOCK) fails in
   # the whole guest) and with --private-network.
   mmdebstrap debian-archive-keyring systemd-container
-  # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
-  gnuplot-nox util-linux bc
+  # Benchmarks (ci/bench.sh): the plot, setpriv/taskset from util-linux, and
+  # perf for the scheduler's wake-ups of a round trip.
+  gnuplot-nox util-linux bc linux-perf
   # The Debian package (ci/package.sh) and its checks.
   debhelper dpkg-dev lintian
 )
