@@ -64,17 +64,19 @@ def strace_counts(path):
 
 def wakeups_per_round(wakeup_dir, name):
     """(wake-ups a round trip, share sent to another CPU) of the wake-ups
-    the program takes part in (waker or wakee), from `perf script -F
-    comm,cpu,trace` of sched:sched_wakeup; None without a recording."""
-    base = os.path.join(wakeup_dir, name.replace(" ", "_"))
-    if not os.path.exists(base + ".txt"):
+    the program takes part in (waker or wakee, by command name), from
+    `perf script -F comm,cpu,trace` of sched:sched_wakeup recorded while
+    every program's session ran; None without a recording."""
+    comm_file = os.path.join(wakeup_dir, name.replace(" ", "_") + ".comm")
+    trace = os.path.join(wakeup_dir, "perf.txt")
+    if not os.path.exists(trace) or not os.path.exists(comm_file):
         return None
-    with open(base + ".comm") as f:
+    with open(comm_file) as f:
         comm = f.read().strip()
-    with open(base + ".rounds") as f:
+    with open(os.path.join(wakeup_dir, "rounds")) as f:
         rounds = int(f.read())
     total = other = 0
-    with open(base + ".txt") as f:
+    with open(trace) as f:
         for line in f:
             # "bench [001] comm=socat pid=12 prio=120 target_cpu=000"
             parts = line.split()
@@ -279,7 +281,8 @@ out). System calls from `strace -c -f` (a run of its own: strace slows
 every call down); CPU time and context switches from `wait4`'s rusage;
 migrations to another CPU from `/proc/PID/sched`. "wake-ups": the
 scheduler's wake-ups the program takes part in (as waker or wakee) per
-round trip, sessions together, from `perf record -e sched:sched_wakeup -a`,
+round trip, sessions together (all programs in one recording, rounds
+interleaved), from `perf record -e sched:sched_wakeup -a`,
 and the share sent to the CPU other than the waker's: on an idle machine
 each of those waits for a halted CPU. "us per hop" is half of
 what the program adds to a direct round trip with every process on one CPU

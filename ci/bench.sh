@@ -126,24 +126,26 @@ done
 "$bin/bench/bench" cost "$cost_rounds" "$work" "${traced[@]}" >/dev/null
 
 # Where each hop's wake-up lands: the scheduler's sched_wakeup events
-# (perf record -a) during sessions open together, one program at a time,
-# the waker's CPU against the CPU the wakee is sent to. A wake-up sent to
-# the other CPU is what costs tens of microseconds when that CPU is idle.
+# (perf record -a) during sessions open together, rounds interleaved, the
+# waker's CPU against the CPU the wakee is sent to; each program's events
+# are told apart by its command name. A wake-up sent to the other CPU is
+# what costs tens of microseconds when that CPU is idle.
 echo "== wake-ups of one round trip ($rounds rounds)" >&2
 mkdir "$work/wakeups"
+echo "$rounds" >"$work/wakeups/rounds"
 for spec in "${relays_unix[@]}"; do
   name=${spec%%=*} cmd=${spec#*:}
-  file="$work/wakeups/${name// /_}"
-  basename "${cmd%% *}" | cut -c1-15 >"$file.comm"
-  echo "$rounds" >"$file.rounds"
-  if ! perf record -q -a -e sched:sched_wakeup -o "$file.data" -- \
-      "$bin/bench/bench" rtt "$rounds" 0 unix together "$work" "$spec" >/dev/null 2>"$file.err" ||
-     ! perf script -i "$file.data" -F comm,cpu,trace >"$file.txt" 2>>"$file.err"; then
-    echo "perf could not record wake-ups for $name: $(head -c 200 "$file.err")" >&2
-    rm -f "$file.txt"
-  fi
-  rm -f "$file.data"
+  basename "${cmd%% *}" | cut -c1-15 >"$work/wakeups/${name// /_}.comm"
 done
+if ! perf record -q -a -e sched:sched_wakeup -o "$work/wakeups/perf.data" -- \
+    "$bin/bench/bench" rtt "$rounds" 0 unix together "$work" "${relays_unix[@]}" \
+    >/dev/null 2>"$work/wakeups/err" ||
+   ! perf script -i "$work/wakeups/perf.data" -F comm,cpu,trace >"$work/wakeups/perf.txt" \
+    2>>"$work/wakeups/err"; then
+  echo "perf could not record wake-ups: $(head -c 200 "$work/wakeups/err")" >&2
+  rm -f "$work/wakeups/perf.txt"
+fi
+rm -f "$work/wakeups/perf.data"
 
 echo "== binaries" >&2
 {
