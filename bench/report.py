@@ -291,24 +291,19 @@ what the program adds to a direct round trip with every process on one CPU
 {md_table(header, rows)}
 """
 
-    def sections(self):
+    def handover_and_throughput(self):
         a = self.a
-        runs, mib = a.runs, a.bytes >> 20
-        gen = self.gen[0]
-        s = self.storm
-        linking = ""
-        if os.path.exists(self.w("linking.md")):
-            with open(self.w("linking.md")) as f:
-                linking = f.read().strip() + "\n"
+        mib = a.bytes >> 20
         return f"""## Hand-over latency
 
 What ssh does with `ProxyUseFdpass yes` (`bench/bench.cc`): a socketpair as
 the child's stdin and stdout, spawn, `recvmsg` until the descriptor arrives,
-read the first byte the server sends through it, reap. {runs} runs per program
+read the first byte the server sends through it, reap. {a.runs} runs per program
 after a warm-up, interleaved. The floor (`bench/floor.c`) is a static C
 program that only connects and passes the descriptor. socat and `nc -U`
 cannot pass a descriptor: for them the time is until the server's first byte
-comes out of their stdout. Peak RSS from `wait4` (through `bench/rss.c`).
+comes out of their stdout. Peak RSS and page faults from `wait4` (through
+`bench/rss.c`; the faults include the launcher's few before exec).
 
 {md_table(self.lat_h, self.lat)}
 
@@ -333,10 +328,16 @@ The {a.user} row's peak RSS is `setpriv`'s (dynamically linked), which
 runs first in the same process.
 
 {md_table(self.ru_h, self.ru)}
+"""
 
-{self.rtt_section()}
-{self.cost_section()}
-## Binaries
+    def other_sections(self):
+        gen = self.gen[0]
+        s = self.storm
+        linking = ""
+        if os.path.exists(self.w("linking.md")):
+            with open(self.w("linking.md")) as f:
+                linking = f.read().strip() + "\n"
+        return f"""## Binaries
 
 {md_table(self.bin_h, self.bins)}
 
@@ -373,6 +374,10 @@ is the cost of fork and exec alone. Target: under 5 ms.
 {md_table(self.gen_h, self.gen)}
 
 {linking}"""
+
+    def sections(self):
+        return "\n".join([self.handover_and_throughput(), self.rtt_section(),
+                          self.cost_section(), self.other_sections()])
 
     def markdown(self):
         self.decide()
