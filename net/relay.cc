@@ -36,11 +36,9 @@ constexpr int kGrownBytes = 256 << 10;
 constexpr int kProbeBytes = 1 << 20;  // pipe-max-size's default: no privilege needed
 // A move smaller than this is taken for interactive traffic (a keystroke,
 // an ssh packet): the source is assumed drained and the next call waits for
-// poll instead of asking the kernel again only to hear EAGAIN (a source that
-// still holds data makes poll return at once, so nothing is left waiting);
-// and the next move is a read and a write through a buffer of this size, not
-// a splice (see CopySmall). It is also PIPE_BUF: a write this size into a
-// pipe that poll calls writable never blocks.
+// poll instead of asking the kernel again only to hear EAGAIN. That saves
+// two of the six system calls of a round trip; a source that still holds
+// data makes poll return at once, so nothing is ever left waiting.
 constexpr ssize_t kSmall = 4096;
 // Calls on one direction before looking at the other, so that a bulk
 // transfer one way never starves the other.
@@ -70,7 +68,7 @@ struct Direction {
 
   Path path = Path::kDirect;
   UniqueFd pipe_r, pipe_w;      // kPipe's pipe
-  std::unique_ptr<char[]> buf;  // kCopy's buffer, or kDirect's small one
+  std::unique_ptr<char[]> buf;  // kCopy's buffer
   size_t buf_off = 0;
   size_t pending = 0;  // bytes taken from src, not yet given to dst
   bool src_eof = false;
@@ -82,8 +80,6 @@ struct Direction {
   pollfd wait = {-1, 0, 0};
   bool src_ready = false;  // poll said src is readable, nothing taken since
   bool likely_empty = false;  // the last take was small (kSmall): src is drained
-  bool dst_shared = false;    // dst is the caller's (may block), not our socket
-  bool dst_ready = false;     // poll said dst is writable, nothing given since
 
   int grow_fd = -1;  // the pipe to grow once this direction turns out bulk
   int grown_to = 0;  // its new size, 0 if it was not grown
@@ -121,7 +117,6 @@ bool MustWaitForSrc(const Direction& d) {
 }
 
 Next Gave(Direction& d, ssize_t n) {
-  d.dst_ready = false;
   d.pending -= static_cast<size_t>(n);
   d.buf_off = d.pending == 0 ? 0 : d.buf_off + static_cast<size_t>(n);
   d.moved += static_cast<uint64_t>(n);
@@ -245,34 +240,12 @@ absl::StatusOr<Next> Degrade(Syscalls& sys, Direction& d) {
   return Next::kAgain;
 }
 
-// kDirect after a small move, with src readable: a read and a write of at
-// most kSmall bytes instead of a splice. A write into a pipe wakes its
-// reader as a synchronous wake-up, a splice into it does not, and on a quiet
-// 2-core VM that decides whether the caller runs at once or another CPU has
-// to be woken for it (docs/benchmarks.md, "What one round trip costs").
-// Once bytes moved, src and dst are known to splice, so a full buffer (bulk
-// again) goes back to splice.
-absl::StatusOr<Next> CopySmall(Syscalls& sys, Direction& d) {
-  if (d.buf == nullptr) d.buf = std::make_unique<char[]>(kSmall);
-  SyscallResult<ssize_t> r = sys.Read(d.src, d.buf.get(), kSmall);
-  if (r.ok()) {
-    d.pending = static_cast<size_t>(r.value);
-    d.buf_off = 0;
-    return Took(d, r.value);
-  }
-  d.src_ready = false;
-  if (r.error == EAGAIN) return WaitFor(d, d.src, POLLIN);
-  if (r.error == ECONNRESET) return Took(d, 0);  // a reset ends the stream like EOF
-  return Common(d, r.error, "read");
-}
-
 // kDirect: one splice moves bytes straight from src to dst. EAGAIN means an
 // empty src or a full dst; it guesses empty (the interactive case: no extra
 // call), and if poll then finds src readable while splice still moves
 // nothing, dst is the one that is full.
 absl::StatusOr<Next> SpliceDirect(Syscalls& sys, Direction& d) {
   if (MustWaitForSrc(d)) return WaitFor(d, d.src, POLLIN);
-  if (d.likely_empty && d.moved > 0) return CopySmall(sys, d);
   SyscallResult<ssize_t> r = sys.Splice(d.src, d.dst, kChunk, kSpliceFlags);
   if (r.ok()) {
     d.moved += static_cast<uint64_t>(r.value);
@@ -304,25 +277,9 @@ absl::StatusOr<Next> Take(Syscalls& sys, Direction& d) {
   return Common(d, r.error, splice ? "splice in" : "read");
 }
 
-// Whether a write of what is pending could block: dst is the caller's (we
-// may not make it non-blocking) and poll has not said it has room. Asks
-// poll, without waiting, for small writes (kSmall fits once it is
-// writable); kCopy's bulk writes keep the old behaviour.
-bool MayBlock(Syscalls& sys, Direction& d) {
-  if (!d.dst_shared || d.dst_ready || d.path != Path::kDirect) return false;
-  pollfd p = {d.dst, POLLOUT, 0};
-  SyscallResult<int> r = sys.Poll(&p, 1, 0);
-  // POLLERR or POLLHUP count as ready: the write reports what happened. A
-  // failed poll leaves it to the relay's own poll, which says why.
-  d.dst_ready = r.ok() && p.revents != 0;
-  return !d.dst_ready;
-}
-
-// kPipe and kCopy, second half: our pipe or buffer -> dst; and kDirect's
-// small copies (CopySmall).
+// kPipe and kCopy, second half: our pipe or buffer -> dst.
 absl::StatusOr<Next> Give(Syscalls& sys, Direction& d) {
   const bool splice = d.path == Path::kPipe;
-  if (!splice && MayBlock(sys, d)) return WaitFor(d, d.dst, POLLOUT);
   SyscallResult<ssize_t> w = splice ? sys.Splice(d.pipe_r.get(), d.dst, d.pending, kSpliceFlags)
                                     : sys.Write(d.dst, d.buf.get() + d.buf_off, d.pending);
   if (w.ok()) return Gave(d, w.value);
@@ -370,7 +327,6 @@ absl::Status Wait(Syscalls& sys, Direction& up, Direction& down, int timeout_ms)
     if (fds[i].revents == 0) continue;
     owners[i]->runnable = true;
     if (fds[i].events == POLLIN) owners[i]->src_ready = true;
-    if (fds[i].events == POLLOUT && fds[i].fd == owners[i]->dst) owners[i]->dst_ready = true;
   }
   return absl::OkStatus();
 }
@@ -418,7 +374,6 @@ absl::Status Relay(Syscalls& sys, int in, int out, int sock, RelayStats* stats) 
   // a splice refused later hands the growing to our own pipe).
   up.grow_fd = in;
   down.grow_fd = out;
-  down.dst_shared = true;
   absl::Status result = Run(sys, up, down, sock);
   if (stats != nullptr) {
     stats->to_socket = up.moved;
