@@ -27,17 +27,11 @@ struct RelayStats {
 //     keeps delivering the other direction;
 //   - EOF on the socket (or a reset): closes `out` and returns OK;
 //   - `out` closed by the reader (EPIPE): returns OK, nothing left to do.
-// Bulk moves with splice(2), never through user space: straight between
+// Data moves with splice(2), never through user space: straight between
 // ssh's pipe and the socket, or through a kernel pipe of ours when neither
 // end is a pipe; where the kernel refuses splice for a descriptor (EINVAL: a
 // terminal, an O_APPEND file) that direction falls back to read/write,
-// without losing what it already holds. Small chunks (under 4 KiB, after a
-// small move: keystrokes, interactive ssh packets) go through a 4 KiB buffer
-// with read and write instead: a write into ssh's pipe wakes ssh on the CPU
-// that is running, where a splice into it may leave ssh waiting for the other
-// CPU to wake up (docs/benchmarks.md). ssh's stdout is only written after
-// poll says it has room, so the relay never blocks on it. After a small move
-// the next call is the poll: no call only hears EAGAIN.
+// without losing what it already holds.
 //
 // Every write goes out at once: no byte waits for more to come (no
 // SPLICE_F_MORE, which corks TCP for 200 ms), so a keystroke's round trip
