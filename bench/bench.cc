@@ -54,6 +54,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -412,44 +413,42 @@ void Close(Session& x) {
   if (x.pid > 0) Reap(x.pid, "relay");
 }
 
-// Round trips in `blocks` blocks. together: every session open at once,
-// rounds interleaved session by session (each waits while the others run
-// theirs, as several ssh sessions of one user do). alone: one session at a
-// time, opened for its block, warmed up and closed, programs taking turns
-// block by block (as one interactive ssh session is).
+// Round trips in `blocks` blocks, every block with sessions of its own.
+// together: one session per program, all open at once, rounds interleaved
+// session by session (each waits while the others run theirs, as several
+// ssh sessions of one user do). alone: one session at a time, programs
+// taking turns (one interactive ssh session). Where the scheduler first puts
+// a session's processes tends to stick (a wake-up goes to the wakee's last
+// CPU while that one is idle), so each block opens new sessions; and the
+// order is shuffled round by round, so that neither a program's place nor
+// the program run just before it decides its figure.
 void Measure(const RttSetup& s, bool alone, int rounds, int warmup, int blocks,
              std::vector<std::vector<std::vector<double>>>& us) {
   const size_t n = s.programs.size();
   const int per_block = std::max(1, rounds / blocks);
-  std::vector<Session> open(n);
-  if (!alone) {
-    for (size_t i = 0; i < n; ++i) open[i] = Open(s, i);
-    for (int r = 0; r < warmup; ++r) {
-      for (size_t i = 0; i < n; ++i) RoundTrip(open[i].to, open[i].from);
-    }
-  }
-  // The order rotates block by block and round by round: a program's place
-  // in the sequence (who ran just before it, on which CPU) must not decide
-  // its figure.
+  std::mt19937 shuffle(17);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
   for (int b = 0; b < blocks; ++b) {
+    std::shuffle(order.begin(), order.end(), shuffle);
     if (alone) {
-      for (size_t k = 0; k < n; ++k) {
-        const size_t i = (k + static_cast<size_t>(b)) % n;
+      for (size_t i : order) {
         Session x = Open(s, i);
         for (int r = 0; r < warmup; ++r) RoundTrip(x.to, x.from);
         for (int r = 0; r < per_block; ++r) us[i][b].push_back(RoundTrip(x.to, x.from));
         Close(x);
       }
-    } else {
-      for (int r = 0; r < per_block; ++r) {
-        for (size_t k = 0; k < n; ++k) {
-          const size_t i = (k + static_cast<size_t>(r)) % n;
-          us[i][b].push_back(RoundTrip(open[i].to, open[i].from));
-        }
+      continue;
+    }
+    std::vector<Session> open(n);
+    for (size_t i = 0; i < n; ++i) open[i] = Open(s, i);
+    for (int r = 0; r < warmup + per_block; ++r) {
+      std::shuffle(order.begin(), order.end(), shuffle);
+      for (size_t i : order) {
+        const double t = RoundTrip(open[i].to, open[i].from);
+        if (r >= warmup) us[i][b].push_back(t);
       }
     }
-  }
-  if (!alone) {
     for (size_t i = 0; i < n; ++i) Close(open[i]);
   }
 }
@@ -466,7 +465,8 @@ int Rtt(int rounds, int warmup, const std::string& transport, const std::string&
   }
   const pid_t echo = StartEchoServer(listener);
   const size_t n = s.programs.size();
-  const int blocks = rounds >= 200 ? 10 : 2;
+  // Blocks of 50 rounds: each is a fresh placement of the sessions' processes.
+  const int blocks = std::max(2, rounds / 50);
   std::vector<std::vector<std::vector<double>>> us(n, std::vector<std::vector<double>>(blocks));
   Measure(s, mode == "alone", rounds, warmup, blocks, us);
   kill(echo, SIGTERM);

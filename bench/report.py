@@ -229,11 +229,12 @@ class Report:
         return f"""## Interactive round trips
 
 One byte into the relay's stdin, echoed by a server (a process of its own),
-back out of its stdout; {a.rounds} rounds per program after a warm-up, in
-10 blocks. "sessions alone": one session at a time, opened for its block
-and closed, programs taking turns block by block (one interactive ssh
-session). "sessions together": one session per program, all open at once,
-rounds interleaved session by session. "direct" is the harness on the socket
+back out of its stdout; {a.rounds} rounds per program in blocks of 50, each
+block with new sessions and a warm-up (where the scheduler first places a
+session's processes tends to stick for the session), the order shuffled.
+"sessions alone": one session at a time, programs taking turns (one
+interactive ssh session). "sessions together": one session per program,
+all open at once, rounds interleaved session by session. "direct" is the harness on the socket
 itself (fd passing). The callers get pipes, as ssh without fd passing gives
 them. TCP goes to 127.0.0.1 through `machine/NAME` for a VM that machined
 knows by its `sshAddress` (`cli/testing/fake_machined.py` answers for
