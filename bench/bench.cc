@@ -11,13 +11,20 @@
 //     fd-passers and through the child's stdout for relays (socat, nc),
 //     which cannot pass a descriptor.
 //
-//   bench rtt ROUNDS WARMUP unix|tcp SOCKET_DIR PROGRAM...
-//     Interactive latency: one session per program, and "direct" (the
-//     harness on the socket itself), all open at once; round by round, each
-//     sends one byte into its session and waits for it to come back from an
-//     echo server on an AF_UNIX socket (SOCKET_DIR/rtt.sock) or on
-//     127.0.0.1 (tcp: {} stands for the port). Programs get pipes, as ssh
-//     without ProxyUseFdpass gives them.
+//   bench rtt ROUNDS WARMUP unix|tcp alone|together SOCKET_DIR PROGRAM...
+//     Interactive latency: sessions of each program and of "direct" (the
+//     harness on the socket itself) send one byte and wait for it to come
+//     back from an echo server (a process of its own) on an AF_UNIX socket
+//     (SOCKET_DIR/rtt.sock) or on 127.0.0.1 (tcp: {} stands for the port).
+//     together: one session per program, all open at once, rounds
+//     interleaved; alone: one session at a time, programs taking turns
+//     block by block. Programs get pipes, as ssh without ProxyUseFdpass
+//     gives them. Medians, p10/p90, and the spread of block medians.
+//
+//   bench cost ROUNDS SOCKET_DIR PROGRAM...
+//     What one round trip costs each program (a session alone, AF_UNIX):
+//     CPU time, voluntary and involuntary context switches, migrations to
+//     another CPU, per round trip (a session of ROUNDS minus one of none).
 //
 //   bench relay BYTES REPS SOCKET_DIR PROGRAM...
 //     BYTES through each relay, REPS times (medians reported), up (a pipe into its stdin, an AF_UNIX sink
@@ -47,6 +54,7 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <random>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
@@ -181,9 +189,11 @@ pid_t Spawn(const Program& p, int in, int out, const std::string& rss_file = "")
 
 // Reaps `pid`; dies if it failed. `killed_ok`: we sent it SIGTERM (socat
 // exits 143 then, others die of the signal).
-void Reap(pid_t pid, const std::string& name, bool killed_ok = false) {
+void Reap(pid_t pid, const std::string& name, bool killed_ok = false,
+          rusage* usage = nullptr) {
   int status;
-  while (waitpid(pid, &status, 0) < 0) {
+  rusage ignored;
+  while (wait4(pid, &status, 0, usage != nullptr ? usage : &ignored) < 0) {
     if (errno != EINTR) Die("waitpid");
   }
   const bool ok = WIFEXITED(status)
@@ -196,11 +206,13 @@ void Reap(pid_t pid, const std::string& name, bool killed_ok = false) {
   }
 }
 
-long ReadRss(const std::string& file) {
+// What bench/rss wrote: peak RSS in KiB, and page faults into `*faults`.
+long ReadRss(const std::string& file, long* faults = nullptr) {
   FILE* f = std::fopen(file.c_str(), "r");
-  long kib = -1;
-  if (f == nullptr || std::fscanf(f, "%ld", &kib) != 1) Die("reading peak RSS");
+  long kib = -1, n = -1;
+  if (f == nullptr || std::fscanf(f, "%ld %ld", &kib, &n) != 2) Die("reading peak RSS");
   std::fclose(f);
+  if (faults != nullptr) *faults = n;
   return kib;
 }
 
@@ -278,34 +290,44 @@ int Latency(int runs, int warmup, const std::string& dir,
       }
     }
   }
-  // Peak RSS of each fd-passer, once, through bench/rss (not timed).
+  // Peak RSS and page faults of each fd-passer through bench/rss (not
+  // timed): the largest RSS and the median fault count of a few runs.
   std::vector<long> rss(programs.size(), -1);
+  std::vector<double> faults(programs.size(), -1);
   for (size_t p = 0; p < programs.size(); ++p) {
     if (!programs[p].fdpass) continue;
-    int sp[2];
-    if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
-    const std::string file = dir + "/rss." + programs[p].name;
-    pid_t pid = Spawn(programs[p], sp[1], sp[1], file);
-    close(sp[1]);
-    close(ReceiveFd(sp[0]));
-    close(sp[0]);
-    Reap(pid, programs[p].name);
-    rss[p] = ReadRss(file);
+    std::vector<double> counts;
+    for (int k = 0; k < 11; ++k) {
+      int sp[2];
+      if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sp) != 0) Die("socketpair");
+      const std::string file = dir + "/rss." + programs[p].name;
+      pid_t pid = Spawn(programs[p], sp[1], sp[1], file);
+      close(sp[1]);
+      close(ReceiveFd(sp[0]));
+      close(sp[0]);
+      Reap(pid, programs[p].name);
+      long n;
+      rss[p] = std::max(rss[p], ReadRss(file, &n));
+      counts.push_back(static_cast<double>(n));
+    }
+    faults[p] = Percentile(counts, 0.5);
   }
   stop = true;
   close(ConnectTo(path));  // wake the server
   server.join();
   close(listener);
-  std::printf("program\tkind\tmedian_us\tp10_us\tp90_us\tratio_to_floor\tpeak_rss_kib\n");
+  std::printf("program\tkind\tmedian_us\tp10_us\tp90_us\tratio_to_floor\tpeak_rss_kib\t"
+              "page_faults\n");
   for (size_t p = 0; p < programs.size(); ++p) {
     // Ratio to the first program (the floor), run by run: both ran back to
     // back, so machine noise cancels more than in a ratio of medians.
     std::vector<double> ratios;
     for (size_t i = 0; i < us[p].size(); ++i) ratios.push_back(us[p][i] / us[0][i]);
-    std::printf("%s\t%s\t%.1f\t%.1f\t%.1f\t%.3f\t%s\n", programs[p].name.c_str(),
+    std::printf("%s\t%s\t%.1f\t%.1f\t%.1f\t%.3f\t%s\t%s\n", programs[p].name.c_str(),
                 programs[p].fdpass ? "fd received" : "first byte", Percentile(us[p], 0.5),
                 Percentile(us[p], 0.1), Percentile(us[p], 0.9), Percentile(ratios, 0.5),
-                rss[p] < 0 ? "-" : std::to_string(rss[p]).c_str());
+                rss[p] < 0 ? "-" : std::to_string(rss[p]).c_str(),
+                faults[p] < 0 ? "-" : std::to_string(static_cast<long>(faults[p])).c_str());
   }
   return 0;
 }
@@ -319,6 +341,25 @@ void Echo(int fd) {
     if (n <= 0 || write(fd, buf, static_cast<size_t>(n)) != n) break;
   }
   close(fd);
+}
+
+// The echo server: a thread per connection, in a process of its own (as a
+// real server is; threads of the harness itself would share its address
+// space, which makes a switch between them cheaper than any real hop).
+// Serves until killed; returns its pid.
+pid_t StartEchoServer(int listener) {
+  pid_t pid = fork();
+  if (pid < 0) Die("fork");
+  if (pid > 0) return pid;
+  std::vector<std::thread> echoes;
+  for (;;) {
+    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
+    if (c < 0 && errno == EINTR) continue;
+    if (c < 0) break;
+    echoes.emplace_back(Echo, c);
+  }
+  for (std::thread& t : echoes) t.join();
+  _exit(0);
 }
 
 // One byte out on `out`, back on `in`; microseconds.
@@ -335,63 +376,197 @@ struct Session {
   pid_t pid = -1;          // -1 for direct
 };
 
-int Rtt(int rounds, int warmup, const std::string& transport, const std::string& dir,
-        const std::vector<std::string>& specs) {
-  const bool tcp = transport == "tcp";
+struct RttSetup {
+  bool tcp = false;
   int port = 0;
-  const std::string path = dir + "/rtt.sock";
-  int listener = tcp ? ListenTcp(&port) : Listen(path);
-  std::vector<Program> programs;
-  for (const std::string& s : specs) programs.push_back(ParseProgram(s, tcp ? std::to_string(port) : path));
-  const size_t n = programs.size() + 1;
-  std::vector<std::thread> echoes;
-  std::vector<Session> sessions(n);
-  for (size_t i = 0; i < n; ++i) {
-    if (i == 0) {
-      sessions[0].to = sessions[0].from = tcp ? ConnectTcp(port) : ConnectTo(path);
-    } else {
-      int in[2], out[2];
-      if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) Die("pipe2");
-      sessions[i].pid = Spawn(programs[i - 1], in[0], out[1]);
-      close(in[0]);
-      close(out[1]);
-      sessions[i].to = in[1];
-      sessions[i].from = out[0];
-    }
-    int c = accept4(listener, nullptr, nullptr, SOCK_CLOEXEC);
-    if (c < 0) Die("accept");
-    echoes.emplace_back(Echo, c);
+  std::string path;
+  std::vector<Program> programs;  // [0] is direct (no argv)
+};
+
+Session Open(const RttSetup& s, size_t i) {
+  Session x;
+  if (i == 0) {
+    x.to = x.from = s.tcp ? ConnectTcp(s.port) : ConnectTo(s.path);
+    return x;
   }
-  std::vector<std::vector<double>> us(n);
-  for (int r = 0; r < warmup + rounds; ++r) {
-    for (size_t i = 0; i < n; ++i) {
-      const double t = RoundTrip(sessions[i].to, sessions[i].from);
-      if (r >= warmup) us[i].push_back(t);
-    }
+  int in[2], out[2];
+  if (pipe2(in, O_CLOEXEC) != 0 || pipe2(out, O_CLOEXEC) != 0) Die("pipe2");
+  x.pid = Spawn(s.programs[i], in[0], out[1]);
+  close(in[0]);
+  close(out[1]);
+  x.to = in[1];
+  x.from = out[0];
+  return x;
+}
+
+// EOF in: the relay passes it on, the echo server closes, the relay ends.
+void Close(Session& x) {
+  if (x.pid < 0) {
+    shutdown(x.to, SHUT_WR);
+  } else {
+    close(x.to);
   }
-  for (size_t i = 0; i < n; ++i) {
-    // EOF in: the relay passes it on, the echo server closes, the relay ends.
-    if (i == 0) {
-      shutdown(sessions[0].to, SHUT_WR);
-    } else {
-      close(sessions[i].to);
-    }
-    char b;
-    while (read(sessions[i].from, &b, 1) > 0) {
-    }
-    close(sessions[i].from);
-    if (sessions[i].pid > 0) Reap(sessions[i].pid, programs[i - 1].name);
+  char b;
+  while (read(x.from, &b, 1) > 0) {
   }
-  for (std::thread& t : echoes) t.join();
+  close(x.from);
+  if (x.pid > 0) Reap(x.pid, "relay");
+}
+
+// Round trips in `blocks` blocks, every block with sessions of its own.
+// together: one session per program, all open at once, rounds interleaved
+// session by session (each waits while the others run theirs, as several
+// ssh sessions of one user do). alone: one session at a time, programs
+// taking turns (one interactive ssh session). Where the scheduler first puts
+// a session's processes tends to stick (a wake-up goes to the wakee's last
+// CPU while that one is idle), so each block opens new sessions; and the
+// order is shuffled round by round, so that neither a program's place nor
+// the program run just before it decides its figure.
+void Measure(const RttSetup& s, bool alone, int rounds, int warmup, int blocks,
+             std::vector<std::vector<std::vector<double>>>& us) {
+  const size_t n = s.programs.size();
+  const int per_block = std::max(1, rounds / blocks);
+  std::mt19937 shuffle(17);
+  std::vector<size_t> order(n);
+  for (size_t i = 0; i < n; ++i) order[i] = i;
+  for (int b = 0; b < blocks; ++b) {
+    std::shuffle(order.begin(), order.end(), shuffle);
+    if (alone) {
+      for (size_t i : order) {
+        Session x = Open(s, i);
+        for (int r = 0; r < warmup; ++r) RoundTrip(x.to, x.from);
+        for (int r = 0; r < per_block; ++r) us[i][b].push_back(RoundTrip(x.to, x.from));
+        Close(x);
+      }
+      continue;
+    }
+    std::vector<Session> open(n);
+    for (size_t i = 0; i < n; ++i) open[i] = Open(s, i);
+    for (int r = 0; r < warmup + per_block; ++r) {
+      std::shuffle(order.begin(), order.end(), shuffle);
+      for (size_t i : order) {
+        const double t = RoundTrip(open[i].to, open[i].from);
+        if (r >= warmup) us[i][b].push_back(t);
+      }
+    }
+    for (size_t i = 0; i < n; ++i) Close(open[i]);
+  }
+}
+
+int Rtt(int rounds, int warmup, const std::string& transport, const std::string& mode,
+        const std::string& dir, const std::vector<std::string>& specs) {
+  RttSetup s;
+  s.tcp = transport == "tcp";
+  s.path = dir + "/rtt.sock";
+  int listener = s.tcp ? ListenTcp(&s.port) : Listen(s.path);
+  s.programs.push_back(Program{"direct", false, {}});
+  for (const std::string& spec : specs) {
+    s.programs.push_back(ParseProgram(spec, s.tcp ? std::to_string(s.port) : s.path));
+  }
+  const pid_t echo = StartEchoServer(listener);
+  const size_t n = s.programs.size();
+  // Blocks of 50 rounds: each is a fresh placement of the sessions' processes.
+  const int blocks = std::max(2, rounds / 50);
+  std::vector<std::vector<std::vector<double>>> us(n, std::vector<std::vector<double>>(blocks));
+  Measure(s, mode == "alone", rounds, warmup, blocks, us);
+  kill(echo, SIGTERM);
+  Reap(echo, "echo server", /*killed_ok=*/true);
   close(listener);
-  std::printf("program\tmedian_us\tp10_us\tp90_us\tratio_to_direct\n");
+  std::printf("program\tmedian_us\tp10_us\tp90_us\tblock_median_lo_us\tblock_median_hi_us\t"
+              "ratio_to_direct\tratio_lo\tratio_hi\n");
   for (size_t i = 0; i < n; ++i) {
-    std::vector<double> ratios;  // round by round: noise hits both alike
-    for (size_t k = 0; k < us[i].size(); ++k) ratios.push_back(us[i][k] / us[0][k]);
-    std::printf("%s\t%.1f\t%.1f\t%.1f\t%.3f\n", i == 0 ? "direct" : programs[i - 1].name.c_str(),
-                Percentile(us[i], 0.5), Percentile(us[i], 0.1), Percentile(us[i], 0.9),
-                Percentile(ratios, 0.5));
+    // Ratio to direct block by block: both ran within the same stretch of
+    // time, so background load hits both alike.
+    std::vector<double> all, medians, ratios;
+    for (int b = 0; b < blocks; ++b) {
+      all.insert(all.end(), us[i][b].begin(), us[i][b].end());
+      medians.push_back(Percentile(us[i][b], 0.5));
+      ratios.push_back(medians.back() / Percentile(us[0][b], 0.5));
+    }
+    std::sort(medians.begin(), medians.end());
+    std::sort(ratios.begin(), ratios.end());
+    std::printf("%s\t%.1f\t%.1f\t%.1f\t%.1f\t%.1f\t%.3f\t%.3f\t%.3f\n", s.programs[i].name.c_str(),
+                Percentile(all, 0.5), Percentile(all, 0.1), Percentile(all, 0.9),
+                medians.front(), medians.back(), Percentile(ratios, 0.5), ratios.front(),
+                ratios.back());
   }
+  return 0;
+}
+
+// se.nr_migrations from /proc/PID/sched: how often the scheduler moved the
+// process to another CPU. -1 where the kernel does not say.
+long Migrations(pid_t pid) {
+  FILE* f = std::fopen(("/proc/" + std::to_string(pid) + "/sched").c_str(), "r");
+  if (f == nullptr) return -1;
+  char line[256];
+  long n = -1;
+  while (std::fgets(line, sizeof(line), f) != nullptr) {
+    if (std::strncmp(line, "se.nr_migrations", 16) == 0) {
+      const char* colon = std::strchr(line, ':');
+      if (colon != nullptr) n = std::atol(colon + 1);
+    }
+  }
+  std::fclose(f);
+  return n;
+}
+
+struct Cost {
+  double cpu_us = 0, voluntary = 0, involuntary = 0, migrations = 0;
+};
+
+// One session of `rounds` round trips through `p` alone; what the program
+// spent, from wait4's rusage and /proc/PID/sched.
+Cost SessionCost(const RttSetup& s, size_t i, int rounds) {
+  Session x = Open(s, i);
+  for (int r = 0; r < rounds; ++r) RoundTrip(x.to, x.from);
+  Cost c;
+  c.migrations = static_cast<double>(Migrations(x.pid));
+  close(x.to);
+  char b;
+  while (read(x.from, &b, 1) > 0) {
+  }
+  close(x.from);
+  rusage u;
+  Reap(x.pid, s.programs[i].name, false, &u);
+  c.cpu_us = static_cast<double>(u.ru_utime.tv_sec + u.ru_stime.tv_sec) * 1e6 +
+             static_cast<double>(u.ru_utime.tv_usec + u.ru_stime.tv_usec);
+  c.voluntary = static_cast<double>(u.ru_nvcsw);
+  c.involuntary = static_cast<double>(u.ru_nivcsw);
+  return c;
+}
+
+// What one round trip costs each program: a session of ROUNDS round trips
+// minus one of none, so that start-up and exit cancel out. "{rounds}" in a
+// program's command stands for the count (a wrapper such as strace -c can
+// name its output after it).
+int CostOf(int rounds, const std::string& dir, const std::vector<std::string>& specs) {
+  RttSetup s;
+  s.path = dir + "/cost.sock";
+  int listener = Listen(s.path);
+  s.programs.push_back(Program{"direct", false, {}});
+  for (const std::string& spec : specs) s.programs.push_back(ParseProgram(spec, s.path));
+  const pid_t echo = StartEchoServer(listener);
+  std::printf("program\trounds\tcpu_us\tvoluntary_switches\tinvoluntary_switches\tmigrations\n");
+  for (size_t i = 1; i < s.programs.size(); ++i) {
+    Cost per[2];
+    for (int k = 0; k < 2; ++k) {
+      const int n = k == 0 ? rounds : 0;
+      RttSetup one = s;
+      for (std::string& a : one.programs[i].argv) {
+        const size_t at = a.find("{rounds}");
+        if (at != std::string::npos) a.replace(at, 8, std::to_string(n));
+      }
+      per[k] = SessionCost(one, i, n);
+    }
+    const double r = rounds;
+    std::printf("%s\t%d\t%.2f\t%.3f\t%.3f\t%.3f\n", s.programs[i].name.c_str(), rounds,
+                (per[0].cpu_us - per[1].cpu_us) / r, (per[0].voluntary - per[1].voluntary) / r,
+                (per[0].involuntary - per[1].involuntary) / r,
+                per[0].migrations < 0 ? -1.0 : (per[0].migrations - per[1].migrations) / r);
+  }
+  kill(echo, SIGTERM);
+  Reap(echo, "echo server", /*killed_ok=*/true);
+  close(listener);
   return 0;
 }
 
@@ -559,9 +734,14 @@ int main(int argc, char** argv) {
     return Latency(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3],
                    std::vector<std::string>(args.begin() + 4, args.end()));
   }
-  if (args.size() >= 6 && args[0] == "rtt" && (args[3] == "unix" || args[3] == "tcp")) {
-    return Rtt(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3], args[4],
-               std::vector<std::string>(args.begin() + 5, args.end()));
+  if (args.size() >= 7 && args[0] == "rtt" && (args[3] == "unix" || args[3] == "tcp") &&
+      (args[4] == "alone" || args[4] == "together")) {
+    return Rtt(std::atoi(args[1].c_str()), std::atoi(args[2].c_str()), args[3], args[4], args[5],
+               std::vector<std::string>(args.begin() + 6, args.end()));
+  }
+  if (args.size() >= 4 && args[0] == "cost") {
+    return CostOf(std::atoi(args[1].c_str()), args[2],
+                  std::vector<std::string>(args.begin() + 3, args.end()));
   }
   if (args.size() >= 5 && args[0] == "relay") {
     return Relay(std::strtoull(args[1].c_str(), nullptr, 10), std::atoi(args[2].c_str()),
@@ -569,7 +749,8 @@ int main(int argc, char** argv) {
   }
   std::fprintf(stderr,
                "usage: bench latency RUNS WARMUP DIR PROGRAM...\n"
-               "       bench rtt ROUNDS WARMUP unix|tcp DIR PROGRAM...\n"
-               "       bench relay BYTES REPS DIR PROGRAM...\n");
+               "       bench rtt ROUNDS WARMUP unix|tcp alone|together DIR PROGRAM...\n"
+               "       bench relay BYTES REPS DIR PROGRAM...\n"
+               "       bench cost ROUNDS DIR PROGRAM...\n");
   return 2;
 }

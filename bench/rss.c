@@ -1,5 +1,6 @@
 /* rss OUTFILE COMMAND [ARG...]: runs COMMAND and writes its peak resident set
- * size in KiB (wait4's ru_maxrss) to OUTFILE; exits as COMMAND did.
+ * size in KiB (wait4's ru_maxrss) and its page faults (ru_minflt +
+ * ru_majflt) to OUTFILE, on one line; exits as COMMAND did.
  *
  * Why a separate process: a child made with posix_spawn/vfork shares its
  * parent's memory until exec, and the kernel counts that memory into the
@@ -23,7 +24,7 @@ int main(int argc, char** argv) {
   if (wait4(pid, &status, 0, &ru) < 0) return 1;
   FILE* f = fopen(argv[1], "w");
   if (f == NULL) return 1;
-  fprintf(f, "%ld\n", ru.ru_maxrss);
+  fprintf(f, "%ld %ld\n", ru.ru_maxrss, ru.ru_minflt + ru.ru_majflt);
   fclose(f);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
 }

@@ -21,6 +21,8 @@ packages=(
   openssh-client openssh-server systemd socat netcat-openbsd strace
   # rsync on both ends: the end-to-end test copies through the proxy with it.
   rsync
+  # paramiko: a client that only ever relays (cli/e2e_mux_relay_test.sh).
+  python3-paramiko
   # Test helpers (fake multiplexer and machined), the man page check, and
   # CI bookkeeping.
   python3 groff-base ca-certificates git
@@ -29,8 +31,9 @@ packages=(
   # Every guest boots under cli/testing/no_vsock (socket(AF_VSOCK) fails in
   # the whole guest) and with --private-network.
   mmdebstrap debian-archive-keyring systemd-container
-  # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
-  gnuplot-nox util-linux bc
+  # Benchmarks (ci/bench.sh): the plot, setpriv/taskset from util-linux, and
+  # perf for the scheduler's wake-ups of a round trip.
+  gnuplot-nox util-linux bc linux-perf
   # The Debian packages (ci/package.sh) and their checks (objdump reads the
   # libvirt helper's libraries).
   debhelper dpkg-dev lintian binutils

@@ -101,6 +101,40 @@ case_wait_gives_up() {
   [ $(( $(date +%s) - start )) -lt 6 ] || { echo "waited too long"; return 1; }
 }
 
+case_paramiko_through_relay() {
+  # paramiko always talks through the ProxyCommand's pipes (relay mode; it
+  # keeps the command's stderr in a pipe of its own and never reads it).
+  head -c 3000000 /dev/urandom >"$E2E/paramiko_down.bin"
+  local out rc=0
+  out=$(timeout 120 /usr/bin/python3 "$(e2e_runfile cli/testing/paramiko_client.py)" \
+    "$PROXY unix$E2E/vm.sock 22" "$E2E/host_key.pub" "$E2E/client_key" "$(id -un)" \
+    2000000 "$E2E/paramiko_down.bin" 2>"$E2E/err") || rc=$?
+  expect_eq "paramiko exit" 0 "$rc" || { cat "$E2E/err"; return 1; }
+  expect_eq "paramiko checks" "command ok
+upload ok
+download ok
+interactive ok" "$out"
+}
+
+case_git_through_relay() {
+  # git runs ssh for clone and push; with ProxyUseFdpass no the proxy
+  # relays git's pack protocol through ssh's pipes.
+  local ssh_cmd="ssh -F $E2E/ssh_config -o ProxyUseFdpass=no -o ProxyCommand='$PROXY -v %h %p %n'"
+  git init -q --bare "$E2E/repo.git"
+  git init -q "$E2E/src"
+  head -c 1000000 /dev/urandom >"$E2E/src/blob"
+  git -C "$E2E/src" add blob
+  git -C "$E2E/src" -c user.name=e2e -c user.email=e2e@example.invalid commit -q -m blob
+  SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" GIT_SSH_COMMAND="$ssh_cmd" timeout 60 \
+    git -C "$E2E/src" push -q ".host:$E2E/repo.git" HEAD:refs/heads/main 2>"$E2E/err" ||
+    { cat "$E2E/err"; return 1; }
+  expect_contains "relay" "debug: mode relay" "$(cat "$E2E/err")" || return 1
+  SSH_SOCKET_PROXY_LOCAL_SOCKET="$E2E/vm.sock" GIT_SSH_COMMAND="$ssh_cmd" timeout 60 \
+    git clone -q -b main ".host:$E2E/repo.git" "$E2E/clone" 2>"$E2E/err" ||
+    { cat "$E2E/err"; return 1; }
+  expect_eq "cloned blob" "$(sha256sum <"$E2E/src/blob")" "$(sha256sum <"$E2E/clone/blob")"
+}
+
 case_relay_stdout_file() {
   # A caller that is not ssh at all: stdin from /dev/null, stdout a file.
   # The relay delivers the guest's banner and ends when sshd gives up on us.
@@ -119,6 +153,8 @@ e2e_case relay_256mib_each_way case_relay_256mib_each_way
 e2e_case relay_interactive case_relay_interactive
 e2e_case relay_remote_closes_first case_relay_remote_closes_first
 e2e_case relay_with_stdout_a_file case_relay_stdout_file
+e2e_case paramiko_through_relay case_paramiko_through_relay
+e2e_case git_push_and_clone_through_relay case_git_through_relay
 e2e_case wait_for_a_booting_guest case_wait_for_a_booting_guest
 e2e_case wait_gives_up case_wait_gives_up
 e2e_finish e2e_mux_relay

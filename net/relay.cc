@@ -34,6 +34,12 @@ constexpr size_t kChunk = 1 << 20;
 constexpr ssize_t kDefaultPipeBytes = 64 << 10;
 constexpr int kGrownBytes = 256 << 10;
 constexpr int kProbeBytes = 1 << 20;  // pipe-max-size's default: no privilege needed
+// A move smaller than this is taken for interactive traffic (a keystroke,
+// an ssh packet): the source is assumed drained and the next call waits for
+// poll instead of asking the kernel again only to hear EAGAIN. That saves
+// two of the six system calls of a round trip; a source that still holds
+// data makes poll return at once, so nothing is ever left waiting.
+constexpr ssize_t kSmall = 4096;
 // Calls on one direction before looking at the other, so that a bulk
 // transfer one way never starves the other.
 constexpr int kRoundsPerTurn = 16;
@@ -73,6 +79,7 @@ struct Direction {
   bool runnable = true;
   pollfd wait = {-1, 0, 0};
   bool src_ready = false;  // poll said src is readable, nothing taken since
+  bool likely_empty = false;  // the last take was small (kSmall): src is drained
 
   int grow_fd = -1;  // the pipe to grow once this direction turns out bulk
   int grown_to = 0;  // its new size, 0 if it was not grown
@@ -97,8 +104,16 @@ Next Finish(Direction& d) {
 
 Next Took(Direction& d, ssize_t n) {
   d.src_ready = false;
+  d.likely_empty = n < kSmall;
   if (n == 0) d.src_eof = true;
   return Next::kAgain;
+}
+
+// Whether to wait for poll before taking from src: after a small take, or
+// always for a plain read, which could block on a descriptor we may not
+// make non-blocking (it can be shared with our caller).
+bool MustWaitForSrc(const Direction& d) {
+  return !d.src_ready && (d.likely_empty || d.path == Path::kCopy);
 }
 
 Next Gave(Direction& d, ssize_t n) {
@@ -230,6 +245,7 @@ absl::StatusOr<Next> Degrade(Syscalls& sys, Direction& d) {
 // call), and if poll then finds src readable while splice still moves
 // nothing, dst is the one that is full.
 absl::StatusOr<Next> SpliceDirect(Syscalls& sys, Direction& d) {
+  if (MustWaitForSrc(d)) return WaitFor(d, d.src, POLLIN);
   SyscallResult<ssize_t> r = sys.Splice(d.src, d.dst, kChunk, kSpliceFlags);
   if (r.ok()) {
     d.moved += static_cast<uint64_t>(r.value);
@@ -246,9 +262,7 @@ absl::StatusOr<Next> SpliceDirect(Syscalls& sys, Direction& d) {
 // kPipe and kCopy, first half: src -> our pipe or buffer (empty by now).
 absl::StatusOr<Next> Take(Syscalls& sys, Direction& d) {
   const bool splice = d.path == Path::kPipe;
-  // A plain read could block on a descriptor we may not make non-blocking
-  // (it can be shared with our caller): read only what poll announced.
-  if (!splice && !d.src_ready) return WaitFor(d, d.src, POLLIN);
+  if (MustWaitForSrc(d)) return WaitFor(d, d.src, POLLIN);
   SyscallResult<ssize_t> r = splice ? sys.Splice(d.src, d.pipe_w.get(), kChunk, kSpliceFlags)
                                     : sys.Read(d.src, d.buf.get(), kChunk);
   if (r.ok()) {

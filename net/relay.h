@@ -31,7 +31,9 @@ struct RelayStats {
 // ssh's pipe and the socket, or through a kernel pipe of ours when neither
 // end is a pipe; where the kernel refuses splice for a descriptor (EINVAL: a
 // terminal, an O_APPEND file) that direction falls back to read/write,
-// without losing what it already holds.
+// without losing what it already holds. After a move under 4 KiB (a
+// keystroke, an interactive ssh packet) the source counts as drained and the
+// next call is poll: no call only hears EAGAIN.
 //
 // Every write goes out at once: no byte waits for more to come (no
 // SPLICE_F_MORE, which corks TCP for 200 ms), so a keystroke's round trip

@@ -467,13 +467,15 @@ TEST(RelayFakeTest, InteractiveSessionsAndGrownPipesAreLeftAlone) {
   sys.Expect("splice").OnFd(0).Returns(131072);  // a pipe the caller grew: leave it
   sys.Expect("splice").OnFd(0).Returns(65536);  // and never look again
   sys.Expect("splice").OnFd(0).Returns(0);
-  sys.Expect("splice").OnFd(3).Returns(100);
-  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(100);  // a small move: wait, no EAGAIN probe
   sys.Expect("shutdown").OnFd(3);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("splice").OnFd(3).Returns(0);
   sys.Expect("close").OnFd(1);
   RelayStats stats;
   ASSERT_TRUE(Relay(sys, 0, 1, 3, &stats).ok());
   EXPECT_EQ(stats.grown_to, 0);
+  EXPECT_THAT(sys.log(), Contains("poll([3 in], -1)"));
 }
 
 TEST(RelayFakeTest, BulkGrowsItsPipeOnceWhenTheUserHasRoom) {
@@ -583,8 +585,7 @@ TEST(RelayFakeTest, FallsBackToReadWriteAndHalfClosesOnStdinEof) {
   sys.Expect("write").OnFd(3).Returns(2);  // a short write
   sys.Expect("write").OnFd(3).Fails(EINTR);
   sys.Expect("write").OnFd(3).Fails(EAGAIN);  // the socket is full
-  sys.Expect("splice").OnFd(3).Returns(4);
-  ExpectDownIdle(sys);
+  sys.Expect("splice").OnFd(3).Returns(4);  // small: wait for more, no EAGAIN probe
   sys.Expect("poll").Revents(POLLOUT);
   sys.Expect("write").OnFd(3);
   // The socket was said readable, yet nothing: stdout must be full.
@@ -606,6 +607,53 @@ TEST(RelayFakeTest, FallsBackToReadWriteAndHalfClosesOnStdinEof) {
   EXPECT_EQ(stats.to_socket, 5u);
   EXPECT_EQ(stats.from_socket, 4u);
   EXPECT_FALSE(stats.spliced);
+}
+
+// A keystroke each way costs one poll and one splice per hop: after a
+// small move the source is taken for drained, so no call asks it again only
+// to hear EAGAIN (that was 6 calls a round trip, now 4).
+TEST(RelayFakeTest, AKeystrokeIsOnePollAndOneSplicePerHop) {
+  FakeSyscalls sys;
+  sys.Adopt(1);
+  ExpectRelaySetup(sys, 3);
+  sys.Expect("splice").OnFd(0).Fails(EAGAIN);
+  ExpectDownIdle(sys);
+  for (int i = 0; i < 3; ++i) {
+    sys.Expect("poll").Revents(POLLIN);
+    sys.Expect("splice").OnFd(0).Returns(1);
+    sys.Expect("splice").OnFd(3).Returns(1);
+  }
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("splice").OnFd(0).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("shutdown").OnFd(3);
+  sys.Expect("close").OnFd(1);
+  RelayStats stats;
+  ASSERT_TRUE(Relay(sys, 0, 1, 3, &stats).ok());
+  EXPECT_EQ(stats.to_socket, 3u);
+  EXPECT_EQ(stats.from_socket, 3u);
+}
+
+// A small move that stopped because dst was full, not because src ran
+// dry: poll finds src still readable, the next splice hears EAGAIN, and the
+// relay waits for dst. Nothing stalls, nothing spins.
+TEST(RelayFakeTest, ASmallMoveIntoAFullDestinationStillWaitsForIt) {
+  FakeSyscalls sys;
+  sys.Adopt(1);
+  ExpectRelaySetup(sys, 3);
+  sys.Expect("splice").OnFd(0).Returns(100);  // the socket had room for 100 bytes
+  ExpectDownIdle(sys);
+  sys.Expect("poll").Revents(POLLIN);  // stdin still holds the rest
+  sys.Expect("splice").OnFd(0).Fails(EAGAIN);
+  sys.Expect("splice").OnFd(3).Fails(EAGAIN);  // (stdout full as well)
+  sys.Expect("poll").Revents(POLLOUT);
+  sys.Expect("splice").OnFd(0).Returns(0);
+  sys.Expect("splice").OnFd(3).Returns(0);
+  sys.Expect("shutdown").OnFd(3);
+  sys.Expect("close").OnFd(1);
+  ASSERT_TRUE(Relay(sys, 0, 1, 3).ok());
+  EXPECT_THAT(sys.log(), Contains("poll([0 in, 3 in], -1)"));
+  EXPECT_THAT(sys.log(), Contains("poll([3 out, 1 out], -1)"));
 }
 
 TEST(RelayFakeTest, DirectSpliceWaitsForTheSideThatIsStuck) {
@@ -646,8 +694,9 @@ TEST(RelayFakeTest, BulkOneWayNeverStarvesTheOther) {
   sys.Expect("poll").OnFd(3).Revents(POLLIN);
   sys.Expect("splice").OnFd(0).Returns(0);
   sys.Expect("splice").OnFd(3).Returns(5);
-  sys.Expect("splice").OnFd(3).Returns(0);
   sys.Expect("shutdown").OnFd(3);
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("splice").OnFd(3).Returns(0);
   sys.Expect("close").OnFd(1);
   RelayStats stats;
   ASSERT_TRUE(Relay(sys, 0, 1, 3, &stats).ok());
@@ -691,8 +740,9 @@ TEST(RelayFakeTest, ResetsAndGoneReadersEndADirectionCleanly) {
   ExpectRelaySetup(sys, 3);
   sys.Expect("splice").OnFd(0).Fails(EPIPE);  // the guest shut its read side
   sys.Expect("splice").OnFd(3).Returns(100);
-  sys.Expect("splice").OnFd(3).Fails(EPIPE);  // ssh closed our stdout
   sys.Expect("shutdown").OnFd(3).Fails(ENOTCONN);  // and the guest is gone: fine
+  sys.Expect("poll").Revents(POLLIN);
+  sys.Expect("splice").OnFd(3).Fails(EPIPE);  // ssh closed our stdout
   sys.Expect("close").OnFd(1);
   EXPECT_TRUE(Relay(sys, 0, 1, 3).ok());
 }
@@ -741,7 +791,7 @@ TEST(RelayFakeTest, EveryFailureIsOneLineThatNamesWhatFailed) {
        "relay socket to stdout: splice: Cannot allocate memory"},
       {"splice refused after bytes moved",
        [](FakeSyscalls& sys) {
-         sys.Expect("splice").OnFd(0).Returns(10);
+         sys.Expect("splice").OnFd(0).Returns(8192);
          sys.Expect("splice").OnFd(0).Fails(EINVAL);
        },
        "relay stdin to socket: splice: Invalid argument"},
