@@ -5,7 +5,7 @@
 #
 # Builds them with ci/package.sh as a build daemon would (HOME does not
 # exist), checks them with lintian and dpkg-deb, then, in booted Debian 11,
-# 12 and 13 guests (testdata/guest: systemd-nspawn under the vsock guard, no
+# 12 and 13 guests (testdata/harness: systemd-nspawn under the vsock guard, no
 # network): dpkg -i, `apt-get install ./ssh-socket-proxy-libvirt_*.deb`
 # (offline: the rootfs has its libraries, as a host with libvirt would),
 # reboot, ssh from this host into the guest through
@@ -31,21 +31,21 @@ if [ -z "${PKG_TEST_DEB:-}" ]; then
   [ $build_rc -eq 0 ] || tail -40 "$out/build.log" >&2
   # The guard for this script and the guests, and //:install for the file
   # lists: this checkout's own build (the file lists do not depend on -c opt).
-  bazel build --noshow_progress //:install //cli/testing:no_vsock 2>"$out/guard.log" ||
+  bazel build --noshow_progress //:install //testdata/harness:no_vsock 2>"$out/guard.log" ||
     { cat "$out/guard.log" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
   bin=$(bazel info bazel-bin 2>/dev/null)
-  "$bin/cli/testing/no_vsock" --self-test ||
+  "$bin/testdata/harness/no_vsock" --self-test ||
     { echo "the vsock guard does not work here" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
   PKG_TEST_DEB=$(sed -n 1p <<<"$debs") PKG_TEST_LIBVIRT_DEB=$(sed -n 2p <<<"$debs") \
     PKG_TEST_DEBS=$debs PKG_TEST_OUT=$out PKG_TEST_BUILD_RC=$build_rc PKG_TEST_BIN=$bin \
-    "$bin/cli/testing/no_vsock" "$BASH" "$0"
+    "$bin/testdata/harness/no_vsock" "$BASH" "$0"
   rc=$?
   rm -rf "$out"
   exit $rc
 fi
 
-source cli/testing/e2e_lib.sh
-source testdata/guest/guest_lib.sh
+source testdata/harness/e2e_lib.sh
+source testdata/harness/guest_lib.sh
 E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$PKG_TEST_OUT
 DEB=${PKG_TEST_DEB:-none}
 LIBVIRT_DEB=${PKG_TEST_LIBVIRT_DEB:-none}

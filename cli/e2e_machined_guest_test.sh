@@ -15,8 +15,8 @@
 # `systemd-run --unit=ssp-leader-NAME sleep 900`, and stopping that unit
 # unregisters the machine. Everything, guest included,
 # runs under the vsock guard; no machine is ever registered with a vSockCid.
-source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
 E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$(mktemp -d /tmp/ssp-machined-guest.XXXXXX)
 guest_init || exit 1

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end for vsock-mux/ (a test multiplexer in front of sshd -i), relay
 # mode (ssh with ProxyUseFdpass no), and --wait for a guest still booting.
-source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/e2e_lib.sh"
 e2e_guard "$@"
 e2e_init
 

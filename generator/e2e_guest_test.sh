@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The generator in real booted Debian guests (testdata/guest), driven with real
+# The generator in real booted Debian guests (testdata/harness), driven with real
 # ssh through the proxy:
 #   - Debian 13 (systemd 257, its own ssh generator) without ours is the
 #     reference: what it listens on for the same boots;
@@ -25,8 +25,8 @@
 # Sockets are compared as the guest's /proc/net shows them, beyond a
 # baseline boot of the same suite with no ssh generator at work.
 # Never on this machine: the generator is only installed into guest roots.
-source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
 E2E_PASSED=0 E2E_FAILED=0 E2E_XML=""
 E2E=$(mktemp -d /tmp/ssp-gen.XXXXXX)

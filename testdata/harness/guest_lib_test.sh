@@ -2,8 +2,8 @@
 # The guest harness itself: a Debian 12 guest boots, runs commands, cannot
 # open AF_VSOCK, reports its listening sockets, and is gone after poweroff.
 # The first run on a machine builds the rootfs (mmdebstrap, ~30 s).
-source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
 E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$(mktemp -d /tmp/ssp-guest-test.XXXXXX)
 guest_init || exit 1

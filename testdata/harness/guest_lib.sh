@@ -2,7 +2,7 @@
 # rootfs built by mmdebstrap from Debian's archive, cached between runs.
 # Needs root, mmdebstrap, systemd-container (nspawn) and util-linux (nsenter).
 #
-#   source testdata/guest/guest_lib.sh
+#   source testdata/harness/guest_lib.sh
 #   guest_init                      # finds no_vsock; sets the EXIT trap
 #   tar=$(guest_rootfs bookworm)    # cached tarball (built on first use)
 #   guest_unpack "$tar"             # a private copy in $GUEST_DIR, to edit and boot
@@ -11,9 +11,9 @@
 #   guest_poweroff g1               # also done for every guest at exit
 #
 # guest_init
-#   Locates cli/testing/no_vsock (runfiles or source tree) and installs an EXIT
-#   trap that powers off every guest and removes every unpacked root. A caller
-#   with its own EXIT trap calls guest_cleanup_all from it instead.
+#   Locates testdata/harness/no_vsock (runfiles or source tree) and installs
+#   an EXIT trap that powers off every guest and removes every unpacked root.
+#   A caller with its own EXIT trap calls guest_cleanup_all from it instead.
 # guest_rootfs SUITE [PACKAGE...]
 #   Prints the path of a tarball of SUITE with systemd, systemd-sysv,
 #   openssh-server, dbus and PACKAGE... (mmdebstrap --variant=apt, the host's
@@ -91,7 +91,7 @@ guest_init() {
     echo "guest_lib: booting guests needs root" >&2
     return 1
   fi
-  GUEST_NO_VSOCK=$(guest_runfile cli/testing/no_vsock) || return 1
+  GUEST_NO_VSOCK=$(guest_runfile testdata/harness/no_vsock) || return 1
   "$GUEST_NO_VSOCK" --self-test 2>/dev/null ||
     { echo "guest_lib: the vsock guard does not work here" >&2; return 1; }
   local tool

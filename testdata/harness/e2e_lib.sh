@@ -1,7 +1,12 @@
-# Shared by the end-to-end tests and ci/demo.sh: a case runner that writes
-# JUnit XML for Bazel, and throwaway sshd instances behind AF_UNIX sockets.
+# Shared by every shell test (the end-to-end tests, the guest tests,
+# ci/package_test.sh) and ci/demo.sh: a case runner that writes JUnit XML
+# for Bazel (the one writer), and throwaway sshd instances behind AF_UNIX
+# sockets. testdata/harness/ is the shell harness's one home: this file, the
+# vsock guard (no_vsock), the stand-ins the proxy talks to (fake_*.py,
+# fdpass_harness.py), guest_lib.sh (booted containers) and the qemu VM
+# harness (vm_lib.sh) beside it.
 #
-#   source cli/testing/e2e_lib.sh
+#   source testdata/harness/e2e_lib.sh
 #   e2e_init                     # temp dir, keys, configs; re-execs under no_vsock
 #   start_sshd "$E2E/vm.sock"    # socket-activated sshd -i, one per connection
 #   e2e_case NAME FUNCTION       # runs FUNCTION, records pass/fail
@@ -23,7 +28,7 @@ e2e_runfile() {
 e2e_guard() {
   if [ -z "${E2E_UNDER_NO_VSOCK:-}" ]; then
     local guard
-    guard=$(e2e_runfile cli/testing/no_vsock)
+    guard=$(e2e_runfile testdata/harness/no_vsock)
     "$guard" --self-test || { echo "the vsock guard does not work here" >&2; exit 1; }
     E2E_UNDER_NO_VSOCK=1 exec "$guard" "$BASH" "$0" "$@"
   fi
@@ -31,7 +36,7 @@ e2e_guard() {
 
 e2e_init() {
   PROXY_BIN=$(e2e_runfile cli/ssh-socket-proxy)
-  HARNESS=$(e2e_runfile cli/testing/fdpass_harness.py)
+  HARNESS=$(e2e_runfile testdata/harness/fdpass_harness.py)
   FRAGMENT_SRC=$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)
   # Socket paths must fit in sun_path (108 bytes); Bazel's TEST_TMPDIR may not.
   E2E=$(mktemp -d /tmp/ssp-e2e.XXXXXX)
@@ -128,10 +133,10 @@ start_sshd() {
   e2e_wait_socket "$short" && mv "$short" "$1"
 }
 
-# start_mux PATH STYLE: the test multiplexer (cli/testing/fake_mux.py) in
+# start_mux PATH STYLE: the test multiplexer (testdata/harness/fake_mux.py) in
 # front of sshd -i for guest port 22.
 start_mux() {
-  python3 "$(e2e_runfile cli/testing/fake_mux.py)" --listen "$1" --style "$2" \
+  python3 "$(e2e_runfile testdata/harness/fake_mux.py)" --listen "$1" --style "$2" \
     --guest-port 22 -- /usr/sbin/sshd -i -f "$E2E/sshd_config" 2>>"$E2E/mux.log" &
   E2E_PIDS+=($!)
   e2e_wait_socket "$1"
@@ -145,7 +150,7 @@ VSOCK_SAFE=(env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null
   -e trace=connect -e inject=connect:error=ECONNREFUSED)
 
 # proxy_direct ARGS...: the proxy alone, with stdout a socketpair as ssh
-# makes it (cli/testing/fdpass_harness.py); its report in $OUT, stderr in $ERR.
+# makes it (testdata/harness/fdpass_harness.py); its report in $OUT, stderr in $ERR.
 proxy_direct() {
   RC=0
   timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
