@@ -19,37 +19,45 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+source testdata/harness/e2e_lib.sh
+source testdata/harness/guest_lib.sh
+
+# The guard for this script and the guests, and //:install for the file
+# lists: this checkout's own build (the file lists do not depend on -c opt).
+case_guard_builds_and_works() {
+  bazel build --noshow_progress //:install //testdata/harness:no_vsock
+  "$(bazel info bazel-bin 2>/dev/null)/testdata/harness/no_vsock" --self-test
+}
 
 if [ -z "${PKG_TEST_DEB:-}" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "ci/package_test.sh: run it as root (it boots guests)" >&2; exit 1; }
-  out=$(mktemp -d /tmp/ssp-package-test.XXXXXX)
+  e2e_begin ssp-package-test
+  out=$E2E
   start=$SECONDS
   # sbuild's HOME does not exist; this one must not exist afterwards either.
   debs=$(HOME="$out/no-home" timeout 1500 ci/package.sh "$out/deb-out" 2>"$out/build.log")
   build_rc=$?
   echo "ci/package.sh took $((SECONDS - start)) s" >&2
   [ $build_rc -eq 0 ] || tail -40 "$out/build.log" >&2
-  # The guard for this script and the guests, and //:install for the file
-  # lists: this checkout's own build (the file lists do not depend on -c opt).
-  bazel build --noshow_progress //:install //testdata/harness:no_vsock 2>"$out/guard.log" ||
-    { cat "$out/guard.log" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
+  # The run under the guard goes on counting from here.
+  e2e_case guard_builds_and_works case_guard_builds_and_works
+  [ "$E2E_FAILED" -eq 0 ] || { rm -rf "$out"; e2e_finish package; exit 1; }
   bin=$(bazel info bazel-bin 2>/dev/null)
-  "$bin/testdata/harness/no_vsock" --self-test ||
-    { echo "the vsock guard does not work here" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
   PKG_TEST_DEB=$(sed -n 1p <<<"$debs") PKG_TEST_LIBVIRT_DEB=$(sed -n 2p <<<"$debs") \
     PKG_TEST_DEBS=$debs PKG_TEST_OUT=$out PKG_TEST_BUILD_RC=$build_rc PKG_TEST_BIN=$bin \
+    PKG_TEST_PASSED=$E2E_PASSED \
     "$bin/testdata/harness/no_vsock" "$BASH" "$0"
   rc=$?
   rm -rf "$out"
   exit $rc
 fi
 
-source testdata/harness/e2e_lib.sh
-source testdata/harness/guest_lib.sh
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$PKG_TEST_OUT
+E2E=$PKG_TEST_OUT
+E2E_PASSED=${PKG_TEST_PASSED:-0}
 DEB=${PKG_TEST_DEB:-none}
 LIBVIRT_DEB=${PKG_TEST_LIBVIRT_DEB:-none}
-guest_init || { echo "package: 0 passed, 1 failed"; exit 1; }
+guest_init 2>"$E2E/guest_init.log" ||
+  { e2e_record guests_can_boot 1 "$E2E/guest_init.log"; e2e_finish package; exit 1; }
 GUEST_TIMES=""
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)

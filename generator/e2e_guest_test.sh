@@ -28,9 +28,7 @@
 source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML=""
-E2E=$(mktemp -d /tmp/ssp-gen.XXXXXX)
-chmod 0755 "$E2E"
+e2e_begin ssp-gen
 guest_init || exit 1
 # A /dev/console in the guest: where generators log in a container (there
 # is no kernel log), so the console shows their lines.
@@ -107,16 +105,12 @@ boot() {
 }
 
 # boot_case NAME ...: boot(), recorded as a test case of its own (a guest
-# that does not come up fails here, and every case using it fails too).
+# that does not come up fails here, and every case using it fails too). Not
+# e2e_case: the guest must be started from this shell, not a subshell.
 boot_case() {
-  local name=$1
-  if boot "$@" >"$E2E/boot.log" 2>&1 && [ -s "$E2E/$name.listening" ]; then
-    E2E_PASSED=$((E2E_PASSED + 1)); echo "PASS boot_$name"
-    E2E_XML+="<testcase name=\"boot_$name\"/>"
-  else
-    E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL boot_$name"; sed 's/^/    /' "$E2E/boot.log"
-    E2E_XML+="<testcase name=\"boot_$name\"><failure message=\"did not boot\"/></testcase>"
-  fi
+  local name=$1 status=0
+  boot "$@" >"$E2E/boot.log" 2>&1 && [ -s "$E2E/$name.listening" ] || status=1
+  e2e_record "boot_$name" "$status" "$E2E/boot.log" "did not boot"
 }
 
 # Where the generator is installed in ROOT (as seen inside the guest).

@@ -7,16 +7,27 @@
 # harness (vm_lib.sh) beside it.
 #
 #   source testdata/harness/e2e_lib.sh
-#   e2e_init                     # temp dir, keys, configs; re-execs under no_vsock
+#   e2e_guard "$@"               # re-execs the script under no_vsock, once
+#   e2e_init                     # e2e_begin, then keys, configs, the proxy
 #   start_sshd "$E2E/vm.sock"    # socket-activated sshd -i, one per connection
 #   e2e_case NAME FUNCTION       # runs FUNCTION, records pass/fail
 #   e2e_finish                   # writes the XML, exits non-zero on failure
+#
+# Tests that need no sshd of their own (the guest tests, ci/package_test.sh)
+# call e2e_begin instead of e2e_init, and e2e_record for a step that must run
+# in the test's own shell (booting a guest) but still counts as a case.
 #
 # Everything runs under no_vsock (socket(AF_VSOCK) fails with EACCES), so no
 # end-to-end test can reach a real vsock peer. Commands are bounded by
 # `timeout`, so a hang fails the case instead of the whole test.
 
 set -uo pipefail
+
+# No case counted yet (e2e_record), nothing started yet (start_*).
+E2E_PASSED=0
+E2E_FAILED=0
+E2E_XML=""
+E2E_PIDS=()
 
 e2e_runfile() {
   local f="${TEST_SRCDIR:-$PWD/..}/${TEST_WORKSPACE:-ssh_socket_proxy}/$1"
@@ -34,17 +45,20 @@ e2e_guard() {
   fi
 }
 
+# e2e_begin [NAME]: $E2E, a fresh directory /tmp/NAME.XXXXXX (ssp-e2e) for
+# the test's files, that e2e_cleanup removes (a caller with its own EXIT
+# trap removes it there).
+e2e_begin() {
+  # Socket paths must fit in sun_path (108 bytes); Bazel's TEST_TMPDIR may not.
+  E2E=$(mktemp -d "/tmp/${1:-ssp-e2e}.XXXXXX") || return 1
+  chmod 0755 "$E2E"
+}
+
 e2e_init() {
   PROXY_BIN=$(e2e_runfile cli/ssh-socket-proxy)
   HARNESS=$(e2e_runfile testdata/harness/fdpass_harness.py)
   FRAGMENT_SRC=$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)
-  # Socket paths must fit in sun_path (108 bytes); Bazel's TEST_TMPDIR may not.
-  E2E=$(mktemp -d /tmp/ssp-e2e.XXXXXX)
-  chmod 0755 "$E2E"
-  E2E_PIDS=()
-  E2E_PASSED=0
-  E2E_FAILED=0
-  E2E_XML=""
+  e2e_begin
   trap e2e_cleanup EXIT
 
   # A copy of the binary everybody may run (for the permission test's
@@ -186,11 +200,22 @@ xml_escape() {
   sed -e 's/&/\&amp;/g' -e 's/</\&lt;/g' -e 's/>/\&gt;/g' -e 's/"/\&quot;/g'
 }
 
+# e2e_case NAME FUNCTION: runs FUNCTION in a subshell under set -e and
+# records it.
 e2e_case() {
   local name=$1 fn=$2 log="$E2E/case.log"
   # Not in an `if`: bash ignores set -e in a tested command, even in a subshell.
   ( set -e; "$fn" ) >"$log" 2>&1
-  if [ $? -eq 0 ]; then
+  e2e_record "$name" $? "$log"
+}
+
+# e2e_record NAME STATUS LOG [MESSAGE]: counts case NAME as passed (STATUS
+# 0) or failed, says so on stdout (with LOG, indented, on failure) and adds
+# it to the JUnit XML, LOG as the failure's text. The one place a case is
+# counted and written.
+e2e_record() {
+  local name=$1 status=$2 log=$3 message=${4:-failed}
+  if [ "$status" -eq 0 ]; then
     E2E_PASSED=$((E2E_PASSED + 1))
     echo "PASS $name"
     E2E_XML+="<testcase name=\"$name\"/>"
@@ -198,7 +223,7 @@ e2e_case() {
     E2E_FAILED=$((E2E_FAILED + 1))
     echo "FAIL $name"
     sed 's/^/    /' "$log"
-    E2E_XML+="<testcase name=\"$name\"><failure message=\"failed\">$(xml_escape <"$log")</failure></testcase>"
+    E2E_XML+="<testcase name=\"$name\"><failure message=\"$message\">$(xml_escape <"$log")</failure></testcase>"
   fi
 }
 

@@ -5,7 +5,7 @@
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$(mktemp -d /tmp/ssp-guest-test.XXXXXX)
+e2e_begin ssp-guest-test
 guest_init || exit 1
 trap 'guest_cleanup_all; rm -rf "$E2E"' EXIT
 
