@@ -219,20 +219,7 @@ e2e_case libvirt_depends case_libvirt_depends
 ssh-keygen -q -t ed25519 -N '' -C package-test -f "$E2E/id"
 sed "s|/usr/bin/ssh-socket-proxy|$E2E/deb/usr/bin/ssh-socket-proxy|g" \
   "$E2E/deb/etc/ssh/ssh_config.d/20-ssh-socket-proxy.conf" >"$E2E/fragment.conf"
-cat >"$E2E/ssh_config" <<CONF
-Host *
-  User root
-  IdentityFile $E2E/id
-  IdentitiesOnly yes
-  UserKnownHostsFile $E2E/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias package-guest
-  BatchMode yes
-  LogLevel ERROR
-
-Include $E2E/fragment.conf
-CONF
+e2e_ssh_config "$E2E" root "$E2E/id" package-guest >"$E2E/ssh_config"
 
 # A host with libvirt already has the helper's libraries (the guests have no
 # network, so apt must find every dependency installed).

@@ -42,21 +42,7 @@ ssh-keygen -q -t ed25519 -N '' -C gen-e2e -f "$E2E/client_key"
 KEY=$(cat "$E2E/client_key.pub")
 sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" \
   "$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$E2E/fragment.conf"
-cat >"$E2E/ssh_config" <<CONF
-Host *
-  User root
-  IdentityFile $E2E/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $E2E/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias guest
-  BatchMode yes
-  LogLevel ERROR
-  ConnectTimeout 20
-
-Include $E2E/fragment.conf
-CONF
+e2e_ssh_config "$E2E" root "$E2E/client_key" guest "ConnectTimeout 20" >"$E2E/ssh_config"
 
 BOOKWORM=$(guest_rootfs bookworm) || exit 1
 TRIXIE=$(guest_rootfs trixie) || exit 1

@@ -70,21 +70,23 @@ e2e_init() {
   sshd_setup "$E2E" e2e-guest
   # The shipped fragment, pointing at the binary under test.
   sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" "$FRAGMENT_SRC" >"$E2E/fragment.conf"
-  # Test settings first: for each option ssh takes the first value it sees.
-  cat >"$E2E/ssh_config" <<CONF
-Host *
-  User $(id -un)
-  IdentityFile $E2E/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $E2E/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias e2e-guest
-  BatchMode yes
-  LogLevel ERROR
+  e2e_ssh_config "$E2E" "$(id -un)" "$E2E/client_key" e2e-guest >"$E2E/ssh_config"
+}
 
-Include $E2E/fragment.conf
-CONF
+# e2e_ssh_config DIR USER KEY ALIAS [OPTION...]: prints an ssh config for
+# the tests: log in as USER with KEY alone, never interactively, the host
+# key checked strictly against DIR/known_hosts under ALIAS (ssh's
+# HostKeyAlias), the OPTIONs ("ConnectTimeout 20"), then DIR/fragment.conf,
+# the fragment under test. DIR is a path as ssh will see it (in a guest, the
+# guest's). Test settings come first: for each option ssh takes the first
+# value it sees.
+e2e_ssh_config() {
+  local dir=$1 user=$2 key=$3 alias=$4; shift 4
+  printf '%s\n' "Host *" "  User $user" "  IdentityFile $key" "  IdentitiesOnly yes" \
+    "  UserKnownHostsFile $dir/known_hosts" "  GlobalKnownHostsFile /dev/null" \
+    "  StrictHostKeyChecking yes" "  HostKeyAlias $alias" "  BatchMode yes" "  LogLevel ERROR"
+  [ $# -eq 0 ] || printf '  %s\n' "$@"
+  printf '\nInclude %s\n' "$dir/fragment.conf"
 }
 
 # sshd_setup DIR ALIAS: what throwaway sshd instances need, in DIR: a host
@@ -163,22 +165,21 @@ start_mux() {
 VSOCK_SAFE=(env ASAN_OPTIONS=detect_leaks=0 strace -f -qq -o /dev/null
   -e trace=connect -e inject=connect:error=ECONNREFUSED)
 
-# proxy_direct ARGS...: the proxy alone, with stdout a socketpair as ssh
-# makes it (testdata/harness/fdpass_harness.py); its report in $OUT, stderr in $ERR.
-proxy_direct() {
+# e2e_capture CMD...: runs CMD; its stdout in $OUT, stderr in $ERR, exit
+# code in $RC.
+e2e_capture() {
   RC=0
-  timeout 20 python3 "$HARNESS" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
+  "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
   OUT=$(cat "$E2E/out")
   ERR=$(cat "$E2E/err")
 }
 
+# proxy_direct ARGS...: the proxy alone, with stdout a socketpair as ssh
+# makes it (fdpass_harness.py); its report in $OUT, stderr in $ERR.
+proxy_direct() { e2e_capture timeout 20 python3 "$HARNESS" "$@"; }
+
 # e2e_ssh ARGS...: ssh with the test config, bounded; output in $OUT, $ERR.
-e2e_ssh() {
-  RC=0
-  timeout 30 ssh -F "$E2E/ssh_config" "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
-  OUT=$(cat "$E2E/out")
-  ERR=$(cat "$E2E/err")
-}
+e2e_ssh() { e2e_capture timeout 30 ssh -F "$E2E/ssh_config" "$@"; }
 
 # expect_eq WHAT WANT GOT
 expect_eq() {
