@@ -310,11 +310,14 @@ case_installs() {
   expect_eq "status" "install ok installed" "$(guest_run g dpkg-query -W -f='${Status}' ssh-socket-proxy)"
 }
 
-# Without the helper's package, qemu/ fails in one line that names it.
+# Without the helper's package, qemu/ fails in one line that says where the
+# proxy looked (the package's path among them) and which package to install
+# (lookup/libvirt.cc).
 case_qemu_needs_the_libvirt_package() {
   expect_contains "qemu/ without the helper" "rc=1" "$QEMU_BEFORE"
   expect_eq "lines" 2 "$(wc -l <<<"$QEMU_BEFORE")"
-  expect_contains "qemu/ without the helper" "ssh-socket-proxy-libvirt" "$QEMU_BEFORE"
+  expect_contains "where it looked" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at /usr/bin/ssh-socket-proxy-libvirt nor at /usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt; " "$QEMU_BEFORE"
+  expect_contains "what to do" "; install the package ssh-socket-proxy-libvirt (" "$QEMU_BEFORE"
 }
 
 # Debian 12 and 13: apt installs it offline, and qemu/ works through it.
