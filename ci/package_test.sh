@@ -230,24 +230,6 @@ LISTEN_PLAIN=/run/ssp-listen.sock
 LISTEN_PERCENT='/run/ssp-100%%-listen.sock'
 declare -A LISTENING_SSH=()
 
-# guest_poweroff also deletes the root; a reboot must keep it. Powers the
-# guest off from inside (an orderly shutdown, as `reboot` would) and boots
-# the same root again with the same arguments.
-pkg_reboot() {
-  local name=$1; shift
-  local pid=${GUEST_NSPAWN_PID[$name]} root=${GUEST_ROOT[$name]}
-  guest_run "$name" systemctl poweroff >/dev/null 2>&1 || true
-  local deadline=$((SECONDS + GUEST_STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "package test: $name did not power off" >&2
-    return 1
-  fi
-  wait "$pid" 2>/dev/null
-  rm -f "${GUEST_CONSOLE[$name]}"
-  guest_boot "$name" "$root" "$@"
-}
-
 # What ssh-socket-proxy-generator wrote (it names every unit ssh-socket-proxy-*).
 generated_units() {
   guest_run g sh -c 'cd /run/systemd && ls -d generator*/ssh-socket-proxy-* generator*/*/ssh-socket-proxy-* 2>/dev/null' | sort
@@ -300,7 +282,7 @@ setup_guest() {
   LIBVIRT_LOG=$(guest_run g env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "/root/${LIBVIRT_DEB##*/}" 2>&1)
   LIBVIRT_RC=$?
-  pkg_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
+  guest_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
   GUEST_TIMES+="$suite: $((SECONDS - t0)) s to unpack the root, boot, install and reboot; "
 }
 
