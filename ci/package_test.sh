@@ -370,17 +370,24 @@ ssh_listening() {
   guest_listening g | grep -E '^unix .*(ssh|ssp)|^tcp .*:22$' | grep -v '%' || true
 }
 
-# Debian 11 (systemd 247) and 12 (252): the generator makes the sockets; its
-# units are there from the install on (the postinst's daemon-reload).
-case_generator_serves() {
-  local units l
-  units=$(generated_units)
-  expect_contains "after install" "generator/ssh-socket-proxy-" "$UNITS_AFTER_INSTALL"
-  expect_contains "after reboot" "generator/ssh-socket-proxy-" "$units"
+# The automatic sockets and the extra one from the kernel command line
+# listen (whichever generator made them).
+ssh_sockets_listen() {
+  local l
   l=$(guest_listening g)
   expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
   expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
   expect_contains "listening" "unix $LISTEN_PLAIN" "$l"
+}
+
+# Debian 11 (systemd 247) and 12 (252): the generator makes the sockets; its
+# units are there from the install on (the postinst's daemon-reload).
+case_generator_serves() {
+  local units
+  units=$(generated_units)
+  expect_contains "after install" "generator/ssh-socket-proxy-" "$UNITS_AFTER_INSTALL"
+  expect_contains "after reboot" "generator/ssh-socket-proxy-" "$units"
+  ssh_sockets_listen
 }
 
 # Debian 11 is not merged-/usr: systemd 247 runs generators from /lib, and
@@ -400,15 +407,11 @@ case_generator_link() {
 # Debian 13 (systemd 257): systemd-ssh-generator serves, ours writes nothing,
 # and the same sockets listen.
 case_generator_stands_down() {
-  local l
   expect_eq "units after install" "" "$UNITS_AFTER_INSTALL"
   expect_eq "units after reboot" "" "$(generated_units)"
   expect_contains "systemd's own" "sshd-unix-local.socket" \
     "$(guest_run g ls /run/systemd/generator /run/systemd/generator.early /run/systemd/generator.late 2>/dev/null)"
-  l=$(guest_listening g)
-  expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
-  expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
-  expect_contains "listening" "unix $LISTEN_PLAIN" "$l"
+  ssh_sockets_listen
 }
 
 case_purge_leaves_nothing() {

@@ -168,6 +168,13 @@ no_failed_units() {
   expect_eq "failed units in $1" "" "$failed"
 }
 
+# no_units_of_ours NAME: the generator wrote no unit in guest NAME.
+no_units_of_ours() {
+  local units
+  units=$(guest_run "$1" ls /run/systemd/generator/) || return 1
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+}
+
 # ssh_in NAME ARGS...: ssh inside guest NAME as root, through the proxy and
 # the installed fragment, with the host key pinned.
 ssh_in() {
@@ -293,15 +300,14 @@ guest_poweroff b_noauto
 prepare_off() { touch "$1/etc/ssh/sshd_not_to_be_run"; }
 PREPARE=prepare_off boot_case b_off "$BOOKWORM" ours -- systemd.ssh_listen=/run/off.sock
 case_sshd_off_everywhere() {
-  local l units log
+  local l log
   l=$(cat "$E2E/b_off.listening")
   echo "listening: $(tr '\n' ' ' <<<"$l")"
   [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"/run/off.sock"* ]] ||
     { echo "a socket of ours despite sshd_not_to_be_run"; return 1; }
   [[ "$l" != *"tcp 0.0.0.0:22"* ]] || { echo "sshd on TCP: the switch did not take here"; return 1; }
   [ ! -e "$E2E/b_off.export/ssh" ] || { echo "export socket despite sshd_not_to_be_run"; return 1; }
-  units=$(guest_run b_off ls /run/systemd/generator/) || return 1
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  no_units_of_ours b_off || return 1
   log=$(cat "$(guest_console b_off)" 2>/dev/null)
   expect_contains "log" "ssh-socket-proxy-generator: /etc/ssh/sshd_not_to_be_run exists: no sshd sockets" "$log"
   no_failed_units b_off
@@ -313,12 +319,11 @@ guest_poweroff b_off
 prepare_masked() { ln -s /dev/null "$1/etc/systemd/system/ssh.service"; }
 PREPARE=prepare_masked boot_case b_masked "$BOOKWORM" ours
 case_masked_ssh_service() {
-  local l units
+  local l
   l=$(cat "$E2E/b_masked.listening")
   [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"tcp 0.0.0.0:22"* ]] ||
     { echo "sshd reachable despite the masked ssh.service: $l"; return 1; }
-  units=$(guest_run b_masked ls /run/systemd/generator/) || return 1
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  no_units_of_ours b_masked || return 1
   expect_contains "log" "ssh-socket-proxy-generator: ssh.service is masked: no sshd sockets" \
     "$(cat "$(guest_console b_masked)" 2>/dev/null)"
 }
@@ -427,10 +432,8 @@ guest_poweroff s_full
 boot_case t_ours "$TRIXIE" ours "${FULL_ARGS[@]}"
 case_stands_down_on_debian13() {
   expect_eq "sockets with ours installed" "$(cat "$E2E/t_full.listening")" "$(cat "$E2E/t_ours.listening")"
-  local units
-  units=$(guest_run t_ours ls /run/systemd/generator/) || return 1
-  expect_contains "systemd's units" sshd-unix-local.socket "$units"
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  expect_contains "systemd's units" sshd-unix-local.socket "$(guest_run t_ours ls /run/systemd/generator/)"
+  no_units_of_ours t_ours
   local log
   log=$(cat "$(guest_console t_ours)" 2>/dev/null; guest_run t_ours journalctl -b -o cat --no-pager 2>/dev/null)
   expect_contains "log" "ssh-socket-proxy-generator: systemd's own systemd-ssh-generator is installed: standing down" "$log"
