@@ -237,7 +237,7 @@ interactive ssh session). "sessions together": one session per program,
 all open at once, rounds interleaved session by session. "direct" is the harness on the socket
 itself (fd passing). The callers get pipes, as ssh without fd passing gives
 them. TCP goes to 127.0.0.1 through `machine/NAME` for a VM that machined
-knows by its `sshAddress` (`cli/testing/fake_machined.py` answers for
+knows by its `sshAddress` (`testdata/harness/fake_machined.py` answers for
 machined). Spread: p10/p90 of all rounds, and the lowest and highest block
 median; the ratio to direct is taken block by block.
 

@@ -10,18 +10,18 @@
 # Rerun it after a change to the start-up path or to Debian's libraries; a
 # stale list costs some locality, never correctness (unknown names are
 # skipped). Only an AF_UNIX socket in a temporary directory is involved, under
-# cli/testing/no_vsock.
+# testdata/harness/no_vsock.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 command -v valgrind >/dev/null || { echo "startup_order.sh: needs valgrind (apt-get install valgrind)" >&2; exit 1; }
-bazel build -c opt //cli:ssh-socket-proxy //cli/testing:no_vsock
+bazel build -c opt //cli:ssh-socket-proxy //testdata/harness:no_vsock
 bin=$(bazel info -c opt bazel-bin 2>/dev/null)
 work=$(mktemp -d /tmp/startup-order.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 
 # ssh's side of ProxyUseFdpass: a socketpair as stdin and stdout, a listener
 # to connect to, the descriptor received.
-"$bin/cli/testing/no_vsock" python3 - "$work" "$bin/cli/ssh-socket-proxy" <<'PY'
+"$bin/testdata/harness/no_vsock" python3 - "$work" "$bin/cli/ssh-socket-proxy" <<'PY'
 import os, socket, subprocess, sys
 work, proxy = sys.argv[1], sys.argv[2]
 path = os.path.join(work, "s.sock")

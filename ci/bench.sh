@@ -14,7 +14,7 @@
 #   ci/bench.sh --quick   a few runs of every harness (CI): checks they work
 #
 # Only AF_UNIX sockets and processes on this machine are involved, and the
-# whole run happens under cli/testing/no_vsock (no AF_VSOCK socket can exist).
+# whole run happens under testdata/harness/no_vsock (no AF_VSOCK socket can exist).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,12 +23,12 @@ quick=0
 
 if [ -z "${BENCH_UNDER_NO_VSOCK:-}" ]; then
   ci/setup.sh
-  targets=(//cli:ssh-socket-proxy //bench:all //cli/testing:no_vsock
+  targets=(//cli:ssh-socket-proxy //bench:all //testdata/harness:no_vsock
            //generator:ssh-socket-proxy-generator)
   bazel build -c opt "${targets[@]}" 2>/dev/null || bazel build -c opt "${targets[@]}"
   bin=$(bazel info -c opt bazel-bin 2>/dev/null)
-  "$bin/cli/testing/no_vsock" --self-test 2>/dev/null
-  BENCH_BIN="$bin" BENCH_UNDER_NO_VSOCK=1 exec "$bin/cli/testing/no_vsock" "$BASH" "$0" "$@"
+  "$bin/testdata/harness/no_vsock" --self-test 2>/dev/null
+  BENCH_BIN="$bin" BENCH_UNDER_NO_VSOCK=1 exec "$bin/testdata/harness/no_vsock" "$BASH" "$0" "$@"
 fi
 bin=$BENCH_BIN
 proxy="$bin/cli/ssh-socket-proxy"
@@ -92,13 +92,13 @@ done
 echo "== interactive round trips, AF_UNIX, sessions alone, one CPU" >&2
 taskset -c 0 "$bin/bench/bench" rtt "$rounds" "$warmup" unix alone "$work" "${relays_unix[@]}" |
   tee "$work/rtt_unix_pinned.tsv" >&2
-# TCP: a VM that machined knows by its sshAddress (cli/testing/fake_machined.py
+# TCP: a VM that machined knows by its sshAddress (testdata/harness/fake_machined.py
 # stands in for machined), the case where SPLICE_F_MORE once corked every
 # keystroke for 200 ms.
 mkdir -p "$work/run" "$work/user"
 echo '{"bench": {"parameters": {"name": "bench", "class": "vm", "service": "qemu", "sshAddress": "127.0.0.1"}}}' \
   >"$work/machines.json"
-python3 cli/testing/fake_machined.py --listen "$work/run/systemd/machine/io.systemd.Machine" \
+python3 testdata/harness/fake_machined.py --listen "$work/run/systemd/machine/io.systemd.Machine" \
   --fixture "$work/machines.json" 2>"$work/machined.log" &
 pids+=($!)
 for _ in $(seq 100); do [ -S "$work/run/systemd/machine/io.systemd.Machine" ] && break; sleep 0.05; done

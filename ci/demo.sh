@@ -9,7 +9,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 # sshd_setup, start_sshd and e2e_cleanup: the sshd the end-to-end tests use.
-source cli/testing/e2e_lib.sh
+source testdata/harness/e2e_lib.sh
 
 ci/setup.sh
 # Bazel's progress and errors go to stderr: a first build takes minutes, and

@@ -5,7 +5,7 @@
 #
 # Builds them with ci/package.sh as a build daemon would (HOME does not
 # exist), checks them with lintian and dpkg-deb, then, in booted Debian 11,
-# 12 and 13 guests (testdata/guest: systemd-nspawn under the vsock guard, no
+# 12 and 13 guests (testdata/harness: systemd-nspawn under the vsock guard, no
 # network): dpkg -i, `apt-get install ./ssh-socket-proxy-libvirt_*.deb`
 # (offline: the rootfs has its libraries, as a host with libvirt would),
 # reboot, ssh from this host into the guest through
@@ -19,37 +19,45 @@
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
+source testdata/harness/e2e_lib.sh
+source testdata/harness/guest_lib.sh
+
+# The guard for this script and the guests, and //:install for the file
+# lists: this checkout's own build (the file lists do not depend on -c opt).
+case_guard_builds_and_works() {
+  bazel build --noshow_progress //:install //testdata/harness:no_vsock
+  "$(bazel info bazel-bin 2>/dev/null)/testdata/harness/no_vsock" --self-test
+}
 
 if [ -z "${PKG_TEST_DEB:-}" ]; then
   [ "$(id -u)" -eq 0 ] || { echo "ci/package_test.sh: run it as root (it boots guests)" >&2; exit 1; }
-  out=$(mktemp -d /tmp/ssp-package-test.XXXXXX)
+  e2e_begin ssp-package-test
+  out=$E2E
   start=$SECONDS
   # sbuild's HOME does not exist; this one must not exist afterwards either.
   debs=$(HOME="$out/no-home" timeout 1500 ci/package.sh "$out/deb-out" 2>"$out/build.log")
   build_rc=$?
   echo "ci/package.sh took $((SECONDS - start)) s" >&2
   [ $build_rc -eq 0 ] || tail -40 "$out/build.log" >&2
-  # The guard for this script and the guests, and //:install for the file
-  # lists: this checkout's own build (the file lists do not depend on -c opt).
-  bazel build --noshow_progress //:install //cli/testing:no_vsock 2>"$out/guard.log" ||
-    { cat "$out/guard.log" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
+  # The run under the guard goes on counting from here.
+  e2e_case guard_builds_and_works case_guard_builds_and_works
+  [ "$E2E_FAILED" -eq 0 ] || { rm -rf "$out"; e2e_finish package; exit 1; }
   bin=$(bazel info bazel-bin 2>/dev/null)
-  "$bin/cli/testing/no_vsock" --self-test ||
-    { echo "the vsock guard does not work here" >&2; echo "package: 0 passed, 1 failed"; exit 1; }
   PKG_TEST_DEB=$(sed -n 1p <<<"$debs") PKG_TEST_LIBVIRT_DEB=$(sed -n 2p <<<"$debs") \
     PKG_TEST_DEBS=$debs PKG_TEST_OUT=$out PKG_TEST_BUILD_RC=$build_rc PKG_TEST_BIN=$bin \
-    "$bin/cli/testing/no_vsock" "$BASH" "$0"
+    PKG_TEST_PASSED=$E2E_PASSED \
+    "$bin/testdata/harness/no_vsock" "$BASH" "$0"
   rc=$?
   rm -rf "$out"
   exit $rc
 fi
 
-source cli/testing/e2e_lib.sh
-source testdata/guest/guest_lib.sh
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$PKG_TEST_OUT
+E2E=$PKG_TEST_OUT
+E2E_PASSED=${PKG_TEST_PASSED:-0}
 DEB=${PKG_TEST_DEB:-none}
 LIBVIRT_DEB=${PKG_TEST_LIBVIRT_DEB:-none}
-guest_init || { echo "package: 0 passed, 1 failed"; exit 1; }
+guest_init 2>"$E2E/guest_init.log" ||
+  { e2e_record guests_can_boot 1 "$E2E/guest_init.log"; e2e_finish package; exit 1; }
 GUEST_TIMES=""
 version=$(dpkg-parsechangelog -l "$repo/debian/changelog" -S Version)
 arch=$(dpkg --print-architecture)
@@ -211,20 +219,7 @@ e2e_case libvirt_depends case_libvirt_depends
 ssh-keygen -q -t ed25519 -N '' -C package-test -f "$E2E/id"
 sed "s|/usr/bin/ssh-socket-proxy|$E2E/deb/usr/bin/ssh-socket-proxy|g" \
   "$E2E/deb/etc/ssh/ssh_config.d/20-ssh-socket-proxy.conf" >"$E2E/fragment.conf"
-cat >"$E2E/ssh_config" <<CONF
-Host *
-  User root
-  IdentityFile $E2E/id
-  IdentitiesOnly yes
-  UserKnownHostsFile $E2E/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias package-guest
-  BatchMode yes
-  LogLevel ERROR
-
-Include $E2E/fragment.conf
-CONF
+e2e_ssh_config "$E2E" root "$E2E/id" package-guest >"$E2E/ssh_config"
 
 # A host with libvirt already has the helper's libraries (the guests have no
 # network, so apt must find every dependency installed).
@@ -234,24 +229,6 @@ GUEST_DEPS=(libvirt0 libxml2 libatomic1)
 LISTEN_PLAIN=/run/ssp-listen.sock
 LISTEN_PERCENT='/run/ssp-100%%-listen.sock'
 declare -A LISTENING_SSH=()
-
-# guest_poweroff also deletes the root; a reboot must keep it. Powers the
-# guest off from inside (an orderly shutdown, as `reboot` would) and boots
-# the same root again with the same arguments.
-pkg_reboot() {
-  local name=$1; shift
-  local pid=${GUEST_NSPAWN_PID[$name]} root=${GUEST_ROOT[$name]}
-  guest_run "$name" systemctl poweroff >/dev/null 2>&1 || true
-  local deadline=$((SECONDS + GUEST_STOP_TIMEOUT))
-  while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-  if kill -0 "$pid" 2>/dev/null; then
-    echo "package test: $name did not power off" >&2
-    return 1
-  fi
-  wait "$pid" 2>/dev/null
-  rm -f "${GUEST_CONSOLE[$name]}"
-  guest_boot "$name" "$root" "$@"
-}
 
 # What ssh-socket-proxy-generator wrote (it names every unit ssh-socket-proxy-*).
 generated_units() {
@@ -305,7 +282,7 @@ setup_guest() {
   LIBVIRT_LOG=$(guest_run g env DEBIAN_FRONTEND=noninteractive \
     apt-get install -y --no-install-recommends "/root/${LIBVIRT_DEB##*/}" 2>&1)
   LIBVIRT_RC=$?
-  pkg_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
+  guest_reboot g "${BOOT_ARGS[@]}" && REBOOTED=1
   GUEST_TIMES+="$suite: $((SECONDS - t0)) s to unpack the root, boot, install and reboot; "
 }
 
@@ -315,11 +292,14 @@ case_installs() {
   expect_eq "status" "install ok installed" "$(guest_run g dpkg-query -W -f='${Status}' ssh-socket-proxy)"
 }
 
-# Without the helper's package, qemu/ fails in one line that names it.
+# Without the helper's package, qemu/ fails in one line that says where the
+# proxy looked (the package's path among them) and which package to install
+# (lookup/libvirt.cc).
 case_qemu_needs_the_libvirt_package() {
   expect_contains "qemu/ without the helper" "rc=1" "$QEMU_BEFORE"
   expect_eq "lines" 2 "$(wc -l <<<"$QEMU_BEFORE")"
-  expect_contains "qemu/ without the helper" "ssh-socket-proxy-libvirt" "$QEMU_BEFORE"
+  expect_contains "where it looked" "ssh-socket-proxy: qemu/ needs its lookup helper ssh-socket-proxy-libvirt, which is not at /usr/bin/ssh-socket-proxy-libvirt nor at /usr/libexec/ssh-socket-proxy/ssh-socket-proxy-libvirt; " "$QEMU_BEFORE"
+  expect_contains "what to do" "; install the package ssh-socket-proxy-libvirt (" "$QEMU_BEFORE"
 }
 
 # Debian 12 and 13: apt installs it offline, and qemu/ works through it.
@@ -390,17 +370,24 @@ ssh_listening() {
   guest_listening g | grep -E '^unix .*(ssh|ssp)|^tcp .*:22$' | grep -v '%' || true
 }
 
-# Debian 11 (systemd 247) and 12 (252): the generator makes the sockets; its
-# units are there from the install on (the postinst's daemon-reload).
-case_generator_serves() {
-  local units l
-  units=$(generated_units)
-  expect_contains "after install" "generator/ssh-socket-proxy-" "$UNITS_AFTER_INSTALL"
-  expect_contains "after reboot" "generator/ssh-socket-proxy-" "$units"
+# The automatic sockets and the extra one from the kernel command line
+# listen (whichever generator made them).
+ssh_sockets_listen() {
+  local l
   l=$(guest_listening g)
   expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
   expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
   expect_contains "listening" "unix $LISTEN_PLAIN" "$l"
+}
+
+# Debian 11 (systemd 247) and 12 (252): the generator makes the sockets; its
+# units are there from the install on (the postinst's daemon-reload).
+case_generator_serves() {
+  local units
+  units=$(generated_units)
+  expect_contains "after install" "generator/ssh-socket-proxy-" "$UNITS_AFTER_INSTALL"
+  expect_contains "after reboot" "generator/ssh-socket-proxy-" "$units"
+  ssh_sockets_listen
 }
 
 # Debian 11 is not merged-/usr: systemd 247 runs generators from /lib, and
@@ -420,15 +407,11 @@ case_generator_link() {
 # Debian 13 (systemd 257): systemd-ssh-generator serves, ours writes nothing,
 # and the same sockets listen.
 case_generator_stands_down() {
-  local l
   expect_eq "units after install" "" "$UNITS_AFTER_INSTALL"
   expect_eq "units after reboot" "" "$(generated_units)"
   expect_contains "systemd's own" "sshd-unix-local.socket" \
     "$(guest_run g ls /run/systemd/generator /run/systemd/generator.early /run/systemd/generator.late 2>/dev/null)"
-  l=$(guest_listening g)
-  expect_contains "listening" "unix /run/ssh-unix-local/socket" "$l"
-  expect_contains "listening" "unix /run/host/unix-export/ssh" "$l"
-  expect_contains "listening" "unix $LISTEN_PLAIN" "$l"
+  ssh_sockets_listen
 }
 
 case_purge_leaves_nothing() {

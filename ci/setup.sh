@@ -26,9 +26,9 @@ packages=(
   # Test helpers (fake multiplexer and machined), the man page check, and
   # CI bookkeeping.
   python3 groff-base ca-certificates git
-  # Booted Debian guests for the guest end-to-end tests (testdata/guest):
+  # Booted Debian guests for the guest end-to-end tests (testdata/harness):
   # rootfs from Debian's archive, systemd-nspawn, nsenter (util-linux).
-  # Every guest boots under cli/testing/no_vsock (socket(AF_VSOCK) fails in
+  # Every guest boots under testdata/harness/no_vsock (socket(AF_VSOCK) fails in
   # the whole guest) and with --private-network.
   mmdebstrap debian-archive-keyring systemd-container
   # Benchmarks (ci/bench.sh): the plot, setpriv/taskset from util-linux, and

@@ -45,7 +45,7 @@ bazel_stage() {
   record "$stage" "$p" "$f"
 }
 
-# Tests tagged "guest" boot real Debian guests (testdata/guest): once per
+# Tests tagged "guest" boot real Debian guests (testdata/harness): once per
 # run, in the default stage; a sanitizer changes nothing inside a guest.
 bazel_stage default
 bazel_stage asan --config=asan --test_tag_filters=-guest

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End to end for machine/NAME: a test machined (cli/testing/fake_machined.py)
+# End to end for machine/NAME: a test machined (testdata/harness/fake_machined.py)
 # per scope, answering from fixtures; a systemd-nspawn-style container whose
 # exported sshd socket is a throwaway sshd; a VM known only by its SSH
 # address, reached over TCP on 127.0.0.1; a VM with a vsock CID, checked with
@@ -7,11 +7,11 @@
 # strace's connect injection (the way to run it safely) would also block the
 # Varlink connect, so the CID and port it would use are checked through the
 # fake syscalls (//cli:run_test, MachineVmConnectsOverVsock).
-source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/e2e_lib.sh"
 e2e_guard "$@"
 e2e_init
 
-machined=$(e2e_runfile cli/testing/fake_machined.py)
+machined=$(e2e_runfile testdata/harness/fake_machined.py)
 start_machined() {  # start_machined RUNTIME_DIR FIXTURE_JSON
   local sock="$1/systemd/machine/io.systemd.Machine"
   echo "$2" >"$1.fixture.json"

@@ -15,10 +15,10 @@
 # `systemd-run --unit=ssp-leader-NAME sleep 900`, and stopping that unit
 # unregisters the machine. Everything, guest included,
 # runs under the vsock guard; no machine is ever registered with a vSockCid.
-source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$(mktemp -d /tmp/ssp-machined-guest.XXXXXX)
+e2e_begin ssp-machined-guest
 guest_init || exit 1
 trap 'guest_cleanup_all; rm -rf "$E2E"' EXIT
 
@@ -39,21 +39,8 @@ prepare_root() {
   cp "$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)" "$root$GDIR/fragment.conf"
   ssh-keygen -q -t ed25519 -N '' -C ssp-client -f "$root$GDIR/client_key"
   install -m 0600 "$root$GDIR/client_key.pub" "$root/root/.ssh/authorized_keys"
-  cat >"$root$GDIR/ssh_config" <<CONF
-Host *
-  User root
-  IdentityFile $GDIR/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $GDIR/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias ssp-guest
-  BatchMode yes
-  ConnectTimeout 20
-  LogLevel ERROR
-
-Include $GDIR/fragment.conf
-CONF
+  e2e_ssh_config "$GDIR" root "$GDIR/client_key" ssp-guest "ConnectTimeout 20" \
+    >"$root$GDIR/ssh_config"
   # The root of a container that shares the guest's /usr, /etc and /root
   # (read-only): its sshd has the guest's host key and accepts our client.
   mkdir -p "$root/srv/box/usr" "$root/srv/box/etc" "$root/srv/box/root" "$root/srv/box/var"
@@ -62,12 +49,7 @@ CONF
 }
 
 # g CMD...: CMD in the guest; output in $OUT and $ERR, exit code in $RC.
-g() {
-  RC=0
-  guest_run m "$@" >"$E2E/out" 2>"$E2E/err" || RC=$?
-  OUT=$(cat "$E2E/out")
-  ERR=$(cat "$E2E/err")
-}
+g() { e2e_capture guest_run m "$@"; }
 
 # gssh ARGS...: the guest's ssh with the test config, bounded.
 gssh() { g timeout 40 ssh -F "$GDIR/ssh_config" "$@"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # End to end for vsock-mux/ (a test multiplexer in front of sshd -i), relay
 # mode (ssh with ProxyUseFdpass no), and --wait for a guest still booting.
-source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/e2e_lib.sh"
 e2e_guard "$@"
 e2e_init
 
@@ -106,7 +106,7 @@ case_paramiko_through_relay() {
   # keeps the command's stderr in a pipe of its own and never reads it).
   head -c 3000000 /dev/urandom >"$E2E/paramiko_down.bin"
   local out rc=0
-  out=$(timeout 120 /usr/bin/python3 "$(e2e_runfile cli/testing/paramiko_client.py)" \
+  out=$(timeout 120 /usr/bin/python3 "$(e2e_runfile testdata/harness/paramiko_client.py)" \
     "$PROXY unix$E2E/vm.sock 22" "$E2E/host_key.pub" "$E2E/client_key" "$(id -un)" \
     2000000 "$E2E/paramiko_down.bin" 2>"$E2E/err") || rc=$?
   expect_eq "paramiko exit" 0 "$rc" || { cat "$E2E/err"; return 1; }

@@ -6,7 +6,7 @@
 # Everything runs under no_vsock, so the connect to CID 4711 fails at
 # socket(AF_VSOCK) and its error names the address; //cli:run_test covers the
 # connect and the hand-over on the fake syscalls.
-source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/e2e_lib.sh"
 e2e_guard "$@"
 e2e_init
 

@@ -3,8 +3,8 @@
 # through the shipped config fragment, the proxy hands the connection over,
 # and a throwaway socket-activated sshd answers. Also the failure paths, each
 # with its message and exit code, and a check that nothing leaks.
-source "$(dirname "$0")/testing/e2e_lib.sh" 2>/dev/null ||
-  source "${TEST_SRCDIR}/${TEST_WORKSPACE}/cli/testing/e2e_lib.sh"
+source "$(dirname "$0")/../testdata/harness/e2e_lib.sh" 2>/dev/null ||
+  source "${TEST_SRCDIR}/${TEST_WORKSPACE}/testdata/harness/e2e_lib.sh"
 e2e_guard "$@"
 e2e_init
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The generator in real booted Debian guests (testdata/guest), driven with real
+# The generator in real booted Debian guests (testdata/harness), driven with real
 # ssh through the proxy:
 #   - Debian 13 (systemd 257, its own ssh generator) without ours is the
 #     reference: what it listens on for the same boots;
@@ -25,12 +25,10 @@
 # Sockets are compared as the guest's /proc/net shows them, beyond a
 # baseline boot of the same suite with no ssh generator at work.
 # Never on this machine: the generator is only installed into guest roots.
-source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML=""
-E2E=$(mktemp -d /tmp/ssp-gen.XXXXXX)
-chmod 0755 "$E2E"
+e2e_begin ssp-gen
 guest_init || exit 1
 # A /dev/console in the guest: where generators log in a container (there
 # is no kernel log), so the console shows their lines.
@@ -44,21 +42,7 @@ ssh-keygen -q -t ed25519 -N '' -C gen-e2e -f "$E2E/client_key"
 KEY=$(cat "$E2E/client_key.pub")
 sed "s|/usr/local/bin/ssh-socket-proxy|$PROXY|g" \
   "$(e2e_runfile cli/ssh_config/20-ssh-socket-proxy.conf)" >"$E2E/fragment.conf"
-cat >"$E2E/ssh_config" <<CONF
-Host *
-  User root
-  IdentityFile $E2E/client_key
-  IdentitiesOnly yes
-  UserKnownHostsFile $E2E/known_hosts
-  GlobalKnownHostsFile /dev/null
-  StrictHostKeyChecking yes
-  HostKeyAlias guest
-  BatchMode yes
-  LogLevel ERROR
-  ConnectTimeout 20
-
-Include $E2E/fragment.conf
-CONF
+e2e_ssh_config "$E2E" root "$E2E/client_key" guest "ConnectTimeout 20" >"$E2E/ssh_config"
 
 BOOKWORM=$(guest_rootfs bookworm) || exit 1
 TRIXIE=$(guest_rootfs trixie) || exit 1
@@ -107,16 +91,12 @@ boot() {
 }
 
 # boot_case NAME ...: boot(), recorded as a test case of its own (a guest
-# that does not come up fails here, and every case using it fails too).
+# that does not come up fails here, and every case using it fails too). Not
+# e2e_case: the guest must be started from this shell, not a subshell.
 boot_case() {
-  local name=$1
-  if boot "$@" >"$E2E/boot.log" 2>&1 && [ -s "$E2E/$name.listening" ]; then
-    E2E_PASSED=$((E2E_PASSED + 1)); echo "PASS boot_$name"
-    E2E_XML+="<testcase name=\"boot_$name\"/>"
-  else
-    E2E_FAILED=$((E2E_FAILED + 1)); echo "FAIL boot_$name"; sed 's/^/    /' "$E2E/boot.log"
-    E2E_XML+="<testcase name=\"boot_$name\"><failure message=\"did not boot\"/></testcase>"
-  fi
+  local name=$1 status=0
+  boot "$@" >"$E2E/boot.log" 2>&1 && [ -s "$E2E/$name.listening" ] || status=1
+  e2e_record "boot_$name" "$status" "$E2E/boot.log" "did not boot"
 }
 
 # Where the generator is installed in ROOT (as seen inside the guest).
@@ -186,6 +166,13 @@ no_failed_units() {
   failed=$(guest_run "$1" systemctl --failed --plain --no-legend) || return 1
   [ -z "$failed" ] || guest_run "$1" journalctl -b --no-pager -o cat -u "${failed%% *}" | tail -5
   expect_eq "failed units in $1" "" "$failed"
+}
+
+# no_units_of_ours NAME: the generator wrote no unit in guest NAME.
+no_units_of_ours() {
+  local units
+  units=$(guest_run "$1" ls /run/systemd/generator/) || return 1
+  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
 }
 
 # ssh_in NAME ARGS...: ssh inside guest NAME as root, through the proxy and
@@ -313,15 +300,14 @@ guest_poweroff b_noauto
 prepare_off() { touch "$1/etc/ssh/sshd_not_to_be_run"; }
 PREPARE=prepare_off boot_case b_off "$BOOKWORM" ours -- systemd.ssh_listen=/run/off.sock
 case_sshd_off_everywhere() {
-  local l units log
+  local l log
   l=$(cat "$E2E/b_off.listening")
   echo "listening: $(tr '\n' ' ' <<<"$l")"
   [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"/run/off.sock"* ]] ||
     { echo "a socket of ours despite sshd_not_to_be_run"; return 1; }
   [[ "$l" != *"tcp 0.0.0.0:22"* ]] || { echo "sshd on TCP: the switch did not take here"; return 1; }
   [ ! -e "$E2E/b_off.export/ssh" ] || { echo "export socket despite sshd_not_to_be_run"; return 1; }
-  units=$(guest_run b_off ls /run/systemd/generator/) || return 1
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  no_units_of_ours b_off || return 1
   log=$(cat "$(guest_console b_off)" 2>/dev/null)
   expect_contains "log" "ssh-socket-proxy-generator: /etc/ssh/sshd_not_to_be_run exists: no sshd sockets" "$log"
   no_failed_units b_off
@@ -333,12 +319,11 @@ guest_poweroff b_off
 prepare_masked() { ln -s /dev/null "$1/etc/systemd/system/ssh.service"; }
 PREPARE=prepare_masked boot_case b_masked "$BOOKWORM" ours
 case_masked_ssh_service() {
-  local l units
+  local l
   l=$(cat "$E2E/b_masked.listening")
   [[ "$l" != *"/run/ssh-unix-local/socket"* && "$l" != *"tcp 0.0.0.0:22"* ]] ||
     { echo "sshd reachable despite the masked ssh.service: $l"; return 1; }
-  units=$(guest_run b_masked ls /run/systemd/generator/) || return 1
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  no_units_of_ours b_masked || return 1
   expect_contains "log" "ssh-socket-proxy-generator: ssh.service is masked: no sshd sockets" \
     "$(cat "$(guest_console b_masked)" 2>/dev/null)"
 }
@@ -447,10 +432,8 @@ guest_poweroff s_full
 boot_case t_ours "$TRIXIE" ours "${FULL_ARGS[@]}"
 case_stands_down_on_debian13() {
   expect_eq "sockets with ours installed" "$(cat "$E2E/t_full.listening")" "$(cat "$E2E/t_ours.listening")"
-  local units
-  units=$(guest_run t_ours ls /run/systemd/generator/) || return 1
-  expect_contains "systemd's units" sshd-unix-local.socket "$units"
-  [[ "$units" != *ssh-socket-proxy* ]] || { echo "ours wrote units: $units"; return 1; }
+  expect_contains "systemd's units" sshd-unix-local.socket "$(guest_run t_ours ls /run/systemd/generator/)"
+  no_units_of_ours t_ours
   local log
   log=$(cat "$(guest_console t_ours)" 2>/dev/null; guest_run t_ours journalctl -b -o cat --no-pager 2>/dev/null)
   expect_contains "log" "ssh-socket-proxy-generator: systemd's own systemd-ssh-generator is installed: standing down" "$log"

@@ -2,7 +2,7 @@
 # rootfs built by mmdebstrap from Debian's archive, cached between runs.
 # Needs root, mmdebstrap, systemd-container (nspawn) and util-linux (nsenter).
 #
-#   source testdata/guest/guest_lib.sh
+#   source testdata/harness/guest_lib.sh
 #   guest_init                      # finds no_vsock; sets the EXIT trap
 #   tar=$(guest_rootfs bookworm)    # cached tarball (built on first use)
 #   guest_unpack "$tar"             # a private copy in $GUEST_DIR, to edit and boot
@@ -11,9 +11,9 @@
 #   guest_poweroff g1               # also done for every guest at exit
 #
 # guest_init
-#   Locates cli/testing/no_vsock (runfiles or source tree) and installs an EXIT
-#   trap that powers off every guest and removes every unpacked root. A caller
-#   with its own EXIT trap calls guest_cleanup_all from it instead.
+#   Locates testdata/harness/no_vsock (runfiles or source tree) and installs
+#   an EXIT trap that powers off every guest and removes every unpacked root.
+#   A caller with its own EXIT trap calls guest_cleanup_all from it instead.
 # guest_rootfs SUITE [PACKAGE...]
 #   Prints the path of a tarball of SUITE with systemd, systemd-sysv,
 #   openssh-server, dbus and PACKAGE... (mmdebstrap --variant=apt, the host's
@@ -52,6 +52,11 @@
 #   SIGTERM to nspawn (an orderly poweroff), up to GUEST_STOP_TIMEOUT (20 s),
 #   then SIGKILL to the guest's PID 1 and to nspawn. Removes ROOT if it came
 #   from guest_unpack. Safe to call twice.
+# guest_reboot NAME [NSPAWN-ARG...] [-- INIT-ARG...]
+#   `systemctl poweroff` inside (an orderly shutdown, as `reboot` would), up
+#   to GUEST_STOP_TIMEOUT, then guest_boot of the same root (kept) with the
+#   arguments given (pass the first boot's again). 1 if the guest did not
+#   stop (it is left to guest_poweroff) or did not come up again.
 # guest_cleanup_all
 #   guest_poweroff for every guest, then removes every unpacked root.
 #
@@ -91,7 +96,7 @@ guest_init() {
     echo "guest_lib: booting guests needs root" >&2
     return 1
   fi
-  GUEST_NO_VSOCK=$(guest_runfile cli/testing/no_vsock) || return 1
+  GUEST_NO_VSOCK=$(guest_runfile testdata/harness/no_vsock) || return 1
   "$GUEST_NO_VSOCK" --self-test 2>/dev/null ||
     { echo "guest_lib: the vsock guard does not work here" >&2; return 1; }
   local tool
@@ -248,13 +253,19 @@ guest_hex_addr() {
     echo "[$out]"
 }
 
+# guest_wait_gone PID: waits up to GUEST_STOP_TIMEOUT for PID to end; 1 if
+# it still runs.
+guest_wait_gone() {
+  local deadline=$((SECONDS + GUEST_STOP_TIMEOUT))
+  while kill -0 "$1" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
+  ! kill -0 "$1" 2>/dev/null
+}
+
 guest_poweroff() {
   local name=$1 pid=${GUEST_NSPAWN_PID[$1]:-} leader=${GUEST_LEADER[$1]:-}
   if [ -n "$pid" ]; then
     kill -TERM "$pid" 2>/dev/null || true
-    local deadline=$((SECONDS + GUEST_STOP_TIMEOUT))
-    while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
-    if kill -0 "$pid" 2>/dev/null; then
+    if ! guest_wait_gone "$pid"; then
       echo "guest_lib: $name did not power off in ${GUEST_STOP_TIMEOUT}s: killed" >&2
       # Killing a PID namespace's init kills everything in it.
       [ -z "$leader" ] || kill -KILL "$leader" 2>/dev/null || true
@@ -270,6 +281,17 @@ guest_poweroff() {
   unset "GUEST_ROOT[$name]"
   [ -z "$root" ] || guest_remove_root "$root"
   return 0
+}
+
+guest_reboot() {
+  local name=$1; shift
+  local pid=${GUEST_NSPAWN_PID[$name]:-} root=${GUEST_ROOT[$name]:-}
+  [ -n "$pid" ] || { echo "guest_lib: no guest $name" >&2; return 1; }
+  guest_run "$name" systemctl poweroff >/dev/null 2>&1 || true
+  guest_wait_gone "$pid" || { echo "guest_lib: $name did not power off" >&2; return 1; }
+  wait "$pid" 2>/dev/null
+  rm -f "${GUEST_CONSOLE[$name]}"
+  guest_boot "$name" "$root" "$@"
 }
 
 # Removes an unpacked root, but only one guest_unpack made, and never across

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # The guest harness itself: a Debian 12 guest boots, runs commands, cannot
-# open AF_VSOCK, reports its listening sockets, and is gone after poweroff.
+# open AF_VSOCK, reports its listening sockets, reboots on the same root,
+# and is gone after poweroff.
 # The first run on a machine builds the rootfs (mmdebstrap, ~30 s).
-source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/cli/testing/e2e_lib.sh"
-source "$(e2e_runfile testdata/guest/guest_lib.sh)"
+source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/guest_lib.sh)"
 e2e_guard "$@"
-E2E_PASSED=0 E2E_FAILED=0 E2E_XML="" E2E=$(mktemp -d /tmp/ssp-guest-test.XXXXXX)
+e2e_begin ssp-guest-test
 guest_init || exit 1
 trap 'guest_cleanup_all; rm -rf "$E2E"' EXIT
 
@@ -50,6 +51,25 @@ case_listening() {
   expect_contains "listening" "unix /run/dbus/system_bus_socket" "$l"
 }
 
+# Run between the cases (a guest must be started from this shell): a file
+# on the root and one in /run, then a reboot with the first boot's arguments.
+reboot_guest() {
+  LEADER_BEFORE=${GUEST_LEADER[g]:-}
+  guest_run g sh -c 'echo kept >/var/tmp/ssp-reboot && echo gone >/run/ssp-reboot'
+  REBOOTED=0
+  guest_reboot g --set-credential=greeting:hello -- systemd.log_level=info && REBOOTED=1
+}
+
+case_reboot_keeps_the_root() {
+  expect_eq "rebooted" 1 "$REBOOTED"
+  expect_eq "state" running "${GUEST_STATE[g]}"
+  [ "${GUEST_LEADER[g]}" != "$LEADER_BEFORE" ] || { echo "PID 1 is still $LEADER_BEFORE"; return 1; }
+  expect_eq "file on the root" kept "$(guest_run g cat /var/tmp/ssp-reboot)"
+  expect_eq "file in /run" "" "$(guest_run g cat /run/ssp-reboot 2>/dev/null)"
+  expect_eq "credential" hello "$(guest_run g cat /run/credentials/@system/greeting)"
+  [ -d "$ROOT" ] || { echo "$ROOT is gone"; return 1; }
+}
+
 case_poweroff_removes_everything() {
   local pid=${GUEST_NSPAWN_PID[g]} leader=${GUEST_LEADER[g]}
   guest_poweroff g
@@ -65,5 +85,7 @@ e2e_case runs_commands_inside case_runs_commands_inside
 e2e_case credentials_reach_the_guest case_credentials_reach_the_guest
 e2e_case vsock_refused_in_guest case_vsock_refused_in_guest
 e2e_case listening case_listening
+reboot_guest
+e2e_case reboot_keeps_the_root case_reboot_keeps_the_root
 e2e_case poweroff_removes_everything case_poweroff_removes_everything
 e2e_finish guest_lib
