@@ -29,6 +29,10 @@ packages=(
   # Every guest boots under cli/testing/no_vsock (socket(AF_VSOCK) fails in
   # the whole guest) and with --private-network.
   mmdebstrap debian-archive-keyring systemd-container
+  # Booted Debian VMs for the VM stage (testdata/guest/vm_lib.sh, ci/vm_test.sh):
+  # qemu with TCG, qcow2 overlays, root filesystems from mkfs.ext4 -d. qemu
+  # runs under cli/testing/no_vsock with no vsock device and no network.
+  qemu-system-x86 qemu-utils e2fsprogs
   # Benchmarks (ci/bench.sh): the plot, and setpriv/taskset from util-linux.
   gnuplot-nox util-linux bc
   # The Debian package (ci/package.sh) and its checks.

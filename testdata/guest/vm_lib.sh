@@ -62,8 +62,10 @@
 # vm_console NAME       the file with the serial console (kernel, generators)
 # vm_keep_logs NAME     copies console and journal to VM_LOG_DIR, says where
 # vm_poweroff NAME
-#   `systemctl poweroff` in the VM, up to VM_STOP_TIMEOUT (30 s), then
-#   SIGTERM, then SIGKILL to qemu. Removes the VM's files. Safe to call twice.
+#   With --persist: sync and `systemctl poweroff` in the VM; otherwise (the
+#   disk's writes are thrown away) SIGTERM to qemu. Either up to
+#   VM_STOP_TIMEOUT (60 s), then SIGTERM, then SIGKILL. Removes the VM's
+#   files. Safe to call twice.
 # vm_cleanup_all
 #   vm_poweroff for every VM, then removes every overlay.
 #
@@ -77,7 +79,7 @@ VM_TMP=${VM_TMP:-/var/tmp}
 VM_LOG_DIR=${VM_LOG_DIR:-${TEST_UNDECLARED_OUTPUTS_DIR:-/var/tmp}}
 VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-240}
 VM_RUN_TIMEOUT=${VM_RUN_TIMEOUT:-60}
-VM_STOP_TIMEOUT=${VM_STOP_TIMEOUT:-30}
+VM_STOP_TIMEOUT=${VM_STOP_TIMEOUT:-60}
 VM_MEMORY=${VM_MEMORY:-2048}
 # What our .debs may depend on beyond VM_BASE_PACKAGES (qemu/'s helper links
 # libvirt and libxml2): images fetch these with --download, so that apt in a
@@ -86,7 +88,7 @@ VM_PACKAGE_DEPENDS=(libvirt0 libxml2 libatomic1)
 VM_BASE_PACKAGES=(systemd systemd-sysv dbus udev kmod linux-image-amd64 initramfs-tools
   openssh-server openssh-client iproute2 procps)
 
-declare -A VM_QEMU_PID=() VM_DIR=() VM_STATE=() VM_BOOT_SECONDS=()
+declare -A VM_QEMU_PID=() VM_DIR=() VM_STATE=() VM_BOOT_SECONDS=() VM_PERSIST=()
 VM_OVERLAYS=()
 VM_NO_VSOCK=""
 
@@ -256,9 +258,11 @@ vm_boot() {
     echo "vm_lib: --persist would change the cached image: use vm_overlay" >&2
     return 1
   fi
-  local dir
+  local dir cache=unsafe
   dir=$(mktemp -d "$VM_TMP/ssp-vm.XXXXXX") || return 1
   VM_DIR[$name]=$dir
+  # Writes that are kept must survive qemu; the others need no flushing.
+  [ "$snapshot" = on ] || { VM_PERSIST[$name]=1; cache=writeback; }
   mkdir -p "$dir/share/req" "$dir/share/run" "$dir/share/out"
   # No vsock device and no network, ever (see the top of this file).
   local start=$SECONDS
@@ -267,7 +271,7 @@ vm_boot() {
     -serial "file:$dir/console.log" \
     -kernel "$prefix.vmlinuz" -initrd "$prefix.initrd" \
     -append "root=/dev/vda rw console=ttyS0 quiet panic=-1 ${args[*]}" \
-    -drive "file=$disk,format=$format,if=virtio,snapshot=$snapshot,cache=unsafe" \
+    -drive "file=$disk,format=$format,if=virtio,snapshot=$snapshot,cache=$cache" \
     -virtfs "local,path=$dir/share,mount_tag=vmctl,security_model=none" \
     </dev/null >"$dir/qemu.log" 2>&1 &
   VM_QEMU_PID[$name]=$!
@@ -358,20 +362,27 @@ vm_keep_logs() {
 vm_poweroff() {
   local name=$1 pid=${VM_QEMU_PID[$1]:-} dir=${VM_DIR[$1]:-}
   if [ -n "$pid" ] && kill -0 "$pid" 2>/dev/null; then
-    # Asking is enough; the VM's answer never comes back if it powers off.
-    [ -z "$dir" ] || { echo 'systemctl poweroff --no-block' >"$dir/share/req/.off" &&
-      mv "$dir/share/req/.off" "$dir/share/req/poweroff.sh"; } 2>/dev/null
     local deadline=$((SECONDS + VM_STOP_TIMEOUT))
+    # A snapshot disk loses every write anyway: pull the plug. A persistent
+    # one gets an orderly poweroff (asking is enough: no answer comes back).
+    if [ "${VM_PERSIST[$name]:-0}" = 1 ] && [ -n "$dir" ]; then
+      { echo 'sync; systemctl poweroff --no-block' >"$dir/share/req/.off" &&
+        mv "$dir/share/req/.off" "$dir/share/req/poweroff.sh"; } 2>/dev/null
+    else
+      kill -TERM "$pid" 2>/dev/null
+    fi
     while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
     if kill -0 "$pid" 2>/dev/null; then
-      echo "vm_lib: $name did not power off in ${VM_STOP_TIMEOUT}s: killed" >&2
+      echo "vm_lib: $name did not stop in ${VM_STOP_TIMEOUT}s: killed" >&2
+      # TERM first: qemu then still writes out what it holds of a qcow2 disk.
       kill -TERM "$pid" 2>/dev/null
-      sleep 1
+      deadline=$((SECONDS + 10))
+      while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$deadline" ]; do sleep 0.1; done
       kill -KILL "$pid" 2>/dev/null
     fi
   fi
   [ -z "$pid" ] || wait "$pid" 2>/dev/null
-  unset "VM_QEMU_PID[$name]"
+  unset "VM_QEMU_PID[$name]" "VM_PERSIST[$name]"
   [ -z "$dir" ] || rm -rf --one-file-system -- "$dir"
   unset "VM_DIR[$name]"
   return 0
