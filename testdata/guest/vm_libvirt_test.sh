@@ -22,6 +22,8 @@ E2E_PASSED=0 E2E_FAILED=0 E2E_XML=""
 E2E=$(mktemp -d /tmp/ssp-vm-libvirt.XXXXXX)
 vm_init || exit 1
 trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
+# virsh and a nested qemu in a TCG VM take seconds; on a loaded machine, many.
+VM_RUN_TIMEOUT=120
 
 if ! compgen -G "${VM_TEST_DEBS:-/nonexistent}/*.deb" >/dev/null; then
   echo "vm_libvirt_test: VM_TEST_DEBS must name a directory with ci/package.sh's .deb files (ci/vm_test.sh sets it)" >&2
