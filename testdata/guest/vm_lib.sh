@@ -16,11 +16,11 @@
 #   source testdata/guest/vm_lib.sh
 #   vm_init                              # finds no_vsock; sets the EXIT trap
 #   img=$(vm_image bookworm rsync)       # cached image prefix (built on first use)
-#   disk=$(vm_overlay "$img")            # a writable copy-on-write disk
-#   vm_boot v1 "$img" --disk "$disk" --persist   # writes stay in $disk
+#   vm_overlay "$img"                    # a writable copy-on-write disk: $VM_DISK
+#   vm_boot v1 "$img" --disk "$VM_DISK" --persist   # writes stay in it
 #   vm_run v1 apt-get install -y /run/vmctl/debs/x.deb
 #   vm_poweroff v1
-#   vm_boot v1 "$img" --disk "$disk" -- systemd.ssh_listen=vsock::22
+#   vm_boot v1 "$img" --disk "$VM_DISK" -- systemd.ssh_listen=vsock::22
 #   vm_sh v1 'ssh vsock/1 true'
 #
 # vm_init
@@ -37,14 +37,17 @@
 #   built under a lock into temporary files and renamed. A build takes 2-5
 #   minutes.
 # vm_overlay P
-#   Prints a fresh qcow2 file backed by P.img (removed at exit).
+#   Sets VM_DISK to a fresh qcow2 file backed by P.img, removed at exit. Not
+#   in $(...): the file is registered for removal in this shell.
 # vm_boot NAME P [--disk FILE] [--persist] [-- KERNEL-ARG...]
 #   Boots qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m VM_MEMORY
 #   (2048) -nic none under no_vsock, with the 9p control share, the serial
 #   console in a file, and KERNEL-ARGs appended to the kernel command line.
 #   The disk is P.img or FILE, with snapshot=on (writes vanish at power-off)
 #   unless --persist (only for a vm_overlay file). Waits (VM_BOOT_TIMEOUT,
-#   240 s) for the agent, then for `systemctl is-system-running --wait`.
+#   240 s) for the agent, checks the isolation (vm_isolation_check; a VM
+#   that fails it is stopped), then waits for `systemctl is-system-running
+#   --wait`.
 #   Returns 0 when the VM came up "running" or "degraded" (state in
 #   VM_STATE[NAME], seconds from start to there in VM_BOOT_SECONDS[NAME]);
 #   1 on timeout or death, with the console's tail on stderr, the logs kept
@@ -61,6 +64,7 @@
 #   The VM's listening stream sockets, sorted, one a line, as guest_listening
 #   prints them ("unix /run/x.sock", "tcp [::]:22") plus "vsock *:22" from
 #   `ss --vsock`: what a client can reach, not unit names.
+# vm_isolation_check NAME   the SAFETY properties above, for a running VM
 # vm_console NAME       the file with the serial console (kernel, generators)
 # vm_keep_logs NAME     copies console and journal to VM_LOG_DIR, says where
 # vm_poweroff NAME
@@ -87,11 +91,17 @@ VM_MEMORY=${VM_MEMORY:-2048}
 # libvirt and libxml2): images fetch these with --download, so that apt in a
 # VM without network resolves what the packages declare, and only that.
 VM_PACKAGE_DEPENDS=(libvirt0 libxml2 libatomic1)
+# What the test images install beyond VM_BASE_PACKAGES: rsync for the copy
+# tests, and libvirt's client library as on a host with libvirt (apt in a
+# TCG VM spends minutes on libvirt0's dependency chain and its triggers).
+# libatomic1 stays out: a package that needs it must say so.
+VM_TEST_PACKAGES=(rsync libvirt0 libxml2)
 VM_BASE_PACKAGES=(systemd systemd-sysv dbus udev kmod linux-image-amd64 initramfs-tools
   openssh-server openssh-client iproute2 procps)
 
 declare -A VM_QEMU_PID=() VM_DIR=() VM_STATE=() VM_BOOT_SECONDS=() VM_PERSIST=()
 VM_OVERLAYS=()
+VM_DISK=""
 VM_NO_VSOCK=""
 
 vm_init() {
@@ -197,10 +207,12 @@ vm_build_image() {
   # Under the lock: whatever another killed build left is garbage.
   rm -f "$prefix".*.tmp
   if [ -n "$dl" ]; then
-    # Empty the cache of what the bootstrap installed, then fetch only these.
+    # Empty the cache of what the bootstrap installed, then fetch only these,
+    # with their Recommends: apt in the VM installs those by default (the
+    # bootstrap itself does not).
     hooks=(--skip=cleanup/apt/lists --skip=cleanup/apt/cache
       --customize-hook='chroot "$1" apt-get clean'
-      --customize-hook="chroot \"\$1\" apt-get install -y -q --download-only $dl")
+      --customize-hook="chroot \"\$1\" apt-get install -y -q --download-only -o APT::Install-Recommends=true $dl")
   fi
   # A small initramfs (virtio disk and ext4 only) boots seconds faster under
   # TCG than Debian's MODULES=most: configured before the kernel is installed.
@@ -237,11 +249,9 @@ vm_build_image() {
 }
 
 vm_overlay() {
-  local f
-  f=$(mktemp "$VM_TMP/ssp-vm-disk.XXXXXX") || return 1
-  VM_OVERLAYS+=("$f")
-  qemu-img create -q -f qcow2 -F raw -b "$1.img" "$f" >&2 || return 1
-  echo "$f"
+  VM_DISK=$(mktemp "$VM_TMP/ssp-vm-disk.XXXXXX") || return 1
+  VM_OVERLAYS+=("$VM_DISK")
+  qemu-img create -q -f qcow2 -F raw -b "$1.img" "$VM_DISK" >&2
 }
 
 vm_boot() {
@@ -302,6 +312,11 @@ vm_boot_once() {
     fi
     sleep 0.2
   done
+  if ! vm_isolation_check "$name" >&2; then
+    echo "vm_lib: $name is not isolated from this machine: stopped" >&2
+    vm_poweroff "$name"
+    return 1
+  fi
   local state
   state=$(VM_RUN_TIMEOUT=$((deadline - SECONDS + 1)) vm_run "$name" systemctl is-system-running --wait 2>/dev/null)
   VM_STATE[$name]=${state:-unknown}
@@ -325,6 +340,30 @@ vm_boot_failed() {
   fi
   vm_poweroff "$name"
   return "$died"
+}
+
+# SAFETY, checked at every boot: qemu runs under the guard's seccomp filter
+# with no_new_privs, has no vsock and no network device, and the VM sees no
+# virtio-vsock device (virtio type 19) and no interface but lo. Prints what
+# is wrong; returns non-zero then.
+vm_isolation_check() {
+  local name=$1 pid=${VM_QEMU_PID[$1]:-0} cmdline bad=0 arg skip=0
+  # qemu's arguments, but not the kernel command line (it may name vsock).
+  cmdline=$(while IFS= read -r -d '' arg; do
+      [ "$skip" = 1 ] && { skip=0; continue; }
+      [ "$arg" = -append ] && skip=1
+      printf '%s ' "$arg"
+    done <"/proc/$pid/cmdline" 2>/dev/null)
+  [[ "$cmdline" == *qemu-system-x86_64*" -nic none "* ]] || { echo "qemu: no -nic none: $cmdline"; bad=1; }
+  [[ "$cmdline" != *vsock* && "$cmdline" != *guest-cid* && "$cmdline" != *-netdev* && "$cmdline" != *-device* ]] ||
+    { echo "qemu has a vsock, network or other device: $cmdline"; bad=1; }
+  [ "$(awk '/^Seccomp:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" = 2 ] &&
+    [ "$(awk '/^NoNewPrivs:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)" = 1 ] ||
+    { echo "qemu $pid runs without the vsock guard"; bad=1; }
+  local inside
+  inside=$(vm_sh "$name" 'grep -l 0x0013 /sys/bus/virtio/devices/*/device; ls /sys/class/net' 2>&1)
+  [ "$inside" = lo ] || { echo "in the VM, a vsock device or an interface but lo: $inside"; bad=1; }
+  return "$bad"
 }
 
 vm_share() { echo "${VM_DIR[$1]}/share"; }

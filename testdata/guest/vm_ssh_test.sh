@@ -74,8 +74,10 @@ install_packages() {
   e2e_case "${suite}_apt_installs_every_package_offline" case_apt_install
   TIMES[$suite-apt]=$((SECONDS - start))
   e2e_case "${suite}_installed_binaries_find_their_libraries" case_libraries
-  vm_sh "$vm" "$SSH_SETUP" || { echo "ssh setup failed in $vm" >&2; return 1; }
+  local rc=0
+  vm_sh "$vm" "$SSH_SETUP" || { echo "ssh setup failed in $vm" >&2; rc=1; }
   finish_vm
+  return "$rc"
 }
 
 case_apt_install() {
@@ -220,9 +222,10 @@ DL=("${VM_PACKAGE_DEPENDS[@]}")
 # VM_SSH_SUITES: a developer may boot only one (the 12-vs-13 cases then fail).
 for SUITE in ${VM_SSH_SUITES:-bookworm trixie}; do
   start=$SECONDS
-  IMG[$SUITE]=$(vm_image "$SUITE" rsync --download "${DL[@]}") || { e2e_case "${SUITE}_image" false; continue; }
+  IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${DL[@]}") || { e2e_case "${SUITE}_image" false; continue; }
   TIMES[$SUITE-image]=$((SECONDS - start))
-  DISK[$SUITE]=$(vm_overlay "${IMG[$SUITE]}")
+  vm_overlay "${IMG[$SUITE]}" || { e2e_case "${SUITE}_overlay" false; continue; }
+  DISK[$SUITE]=$VM_DISK
   install_packages "$SUITE" "${IMG[$SUITE]}" "${DISK[$SUITE]}" || { e2e_case "${SUITE}_install_boot" false; continue; }
 
   if boot_kind "$SUITE" listen22 systemd.ssh_listen=vsock::22; then
