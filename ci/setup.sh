@@ -31,6 +31,10 @@ packages=(
   # Every guest boots under testdata/harness/no_vsock (socket(AF_VSOCK) fails in
   # the whole guest) and with --private-network.
   mmdebstrap debian-archive-keyring systemd-container
+  # Booted Debian VMs for the VM stage (testdata/harness/vm_lib.sh, ci/vm_test.sh):
+  # qemu with TCG, qcow2 overlays, root filesystems from mkfs.ext4 -d. qemu
+  # runs under testdata/harness/no_vsock with no vsock device and no network.
+  qemu-system-x86 qemu-utils e2fsprogs
   # Benchmarks (ci/bench.sh): the plot, setpriv/taskset from util-linux, and
   # perf for the scheduler's wake-ups of a round trip.
   gnuplot-nox util-linux bc linux-perf

@@ -6,7 +6,8 @@
 # Stages: bazel test //... plain, under ASan and under UBSan (these two skip
 # the tests tagged "guest", which boot Debian guests); ci/demo.sh (exit 0, no
 # temporary directory left); the example consumer workspace; ci/bench.sh
-# --quick; the Debian package (ci/package_test.sh); ci/fuzz.sh 30. The last
+# --quick; the Debian package (ci/package_test.sh); the VM stage
+# (ci/vm_test.sh: Bazel targets tagged "vm", which //... skips); ci/fuzz.sh 30. The last
 # line is "N passed, N failed"
 # over every test case of every stage; the exit code is non-zero on any
 # failure.
@@ -99,6 +100,18 @@ if [[ "$package_out" =~ ^package:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
   record package "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
 else
   record package 0 1
+fi
+
+# Real Debian 12 and 13 VMs (qemu, TCG): the packages over real AF_VSOCK
+# inside them and against a real libvirtd (ci/vm_test.sh, once per run).
+echo "== vm: ci/vm_test.sh" >&2
+ci/vm_test.sh >"$logdir/vm.out" 2>"$logdir/vm.err"
+cat "$logdir/vm.err" "$logdir/vm.out" >&2
+vm_out=$(tail -n 1 "$logdir/vm.out")
+if [[ "$vm_out" =~ ^vm:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+  record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
+else
+  record vm 0 1
 fi
 
 # Every fuzz target for 30 seconds.

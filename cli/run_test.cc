@@ -282,6 +282,15 @@ void ExpectBoundedConnect(FakeSyscalls& sys) {
   sys.Expect("fcntl");
 }
 
+// The same for AF_VSOCK, which also gives the kernel's connect timer the deadline.
+void ExpectBoundedVsockConnect(FakeSyscalls& sys) {
+  sys.Expect("socket").Returns(3);
+  sys.Expect("setsockopt").OnFd(3);
+  sys.Expect("connect").OnFd(3);
+  sys.Expect("fcntl").Returns(O_RDWR | O_NONBLOCK);
+  sys.Expect("fcntl");
+}
+
 // The system machined at /run answers `reply` (no user scope in Opts()).
 // `bounded`: the connect has a deadline (--wait).
 void ExpectMachined(FakeSyscalls& sys, const std::string& reply, bool bounded = false) {
@@ -499,6 +508,7 @@ TEST_F(RunTest, QemuWaitAsksLibvirtAgain) {
   sys_.Expect("poll").Elapses(absl::Milliseconds(100));  // the pause
   ExpectLibvirtHelper(sys_, kWebAnswer);
   sys_.Expect("socket").Returns(3);
+  sys_.Expect("setsockopt").OnFd(3);
   sys_.Expect("connect").OnFd(3);
   sys_.Expect("fcntl").OnFd(3).Returns(O_RDWR | O_NONBLOCK);
   sys_.Expect("fcntl").OnFd(3);
@@ -704,6 +714,7 @@ TEST_F(RunTest, ClosedStdinIsFineForAHandOver) {
 TEST_F(RunTest, DefaultDeadlineEndsAConnectNothingAccepts) {
   ExpectStdoutIsSocket();
   sys_.Expect("socket").Returns(3);
+  sys_.Expect("setsockopt").OnFd(3);
   sys_.Expect("connect").Fails(EINPROGRESS);
   sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Seconds(10));
   sys_.Expect("close").OnFd(3);
@@ -721,11 +732,13 @@ TEST_F(RunTest, DefaultDeadlineEndsAConnectNothingAccepts) {
 TEST_F(RunTest, WaitTimeoutNamesTheWaitNotTheLastAttempt) {
   ExpectStdoutIsSocket();
   sys_.Expect("socket").Returns(3);
+  sys_.Expect("setsockopt").OnFd(3);
   sys_.Expect("connect").Fails(EINPROGRESS);
   sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Milliseconds(4999));
   sys_.Expect("close").OnFd(3);
   sys_.Expect("poll").Elapses(absl::Milliseconds(1));  // the pause
   sys_.Expect("socket").Returns(3);
+  sys_.Expect("setsockopt").OnFd(3);
   sys_.Expect("connect").Fails(EINPROGRESS);
   sys_.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Milliseconds(1));
   sys_.Expect("close").OnFd(3);
@@ -784,7 +797,7 @@ TEST_F(RunTest, WaitCoversAMachineThatRegistersLate) {
   ExpectMachined(sys_, kNoSuchMachine, true);
   sys_.Expect("poll").Elapses(absl::Milliseconds(200));
   ExpectMachined(sys_, R"({"parameters":{"class":"vm","vSockCid":4711}})", true);
-  ExpectBoundedConnect(sys_);
+  ExpectBoundedVsockConnect(sys_);
   sys_.Expect("sendmsg").OnFd(1);
   sys_.Expect("close").OnFd(3);
   Options o = Opts("machine/late");

@@ -12,6 +12,7 @@
 #include <poll.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "absl/status/status.h"
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
+#include "absl/time/time.h"
 #include "net/error.h"
 #include "net/io.h"
 
@@ -95,6 +97,19 @@ absl::Status ClearNonBlocking(Syscalls& sys, int fd, absl::string_view what) {
   return SyscallError(flags.error, absl::StrCat(what, ": clearing O_NONBLOCK"));
 }
 
+// Linux ends an AF_VSOCK connect on its own timer, SO_VM_SOCKETS_CONNECT_TIMEOUT
+// (2 s unless set), blocking or not, with ETIMEDOUT: without this a peer that
+// does not answer would be given up on long before --connect-timeout.
+absl::Status SetVsockConnectTimeout(Syscalls& sys, int fd, absl::Duration timeout,
+                                    absl::string_view what) {
+  const timeval tv = absl::ToTimeval(std::max(timeout, absl::Milliseconds(1)));
+  SyscallResult<int> r =
+      sys.SetSockOpt(fd, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, &tv, sizeof(tv));
+  if (r.ok()) return absl::OkStatus();
+  return SyscallError(r.error,
+                      absl::StrCat(what, ": setsockopt(SO_VM_SOCKETS_CONNECT_TIMEOUT)"));
+}
+
 // socket() + connect() with the timeout policy of `options`. The result is
 // blocking, whatever was needed to get there.
 absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
@@ -112,6 +127,12 @@ absl::StatusOr<UniqueFd> ConnectStream(Syscalls& sys, int domain,
         Reason::kSocketCreate);
   }
   UniqueFd fd(sys, s.value);
+  if (bounded && domain == AF_VSOCK) {
+    if (absl::Status t = SetVsockConnectTimeout(sys, fd.get(), deadline - sys.Now(), what);
+        !t.ok()) {
+      return t;
+    }
+  }
   if (absl::Status c = ConnectUntil(sys, fd.get(), domain, addr, len, what, deadline);
       !c.ok()) {
     return c;

@@ -363,6 +363,7 @@ TEST(ConnectUnixTest, PathsAreEscapedInMessages) {
 TEST(ConnectTimeoutTest, GivesUpAtTheDeadline) {
   FakeSyscalls sys;
   sys.Expect("socket").Returns(3);
+  sys.Expect("setsockopt").OnFd(3);
   sys.Expect("connect").Fails(EINPROGRESS);
   sys.Expect("poll").OnFd(3).Returns(0).Elapses(absl::Seconds(5));
   sys.Expect("close").OnFd(3);
@@ -373,12 +374,64 @@ TEST(ConnectTimeoutTest, GivesUpAtTheDeadline) {
   EXPECT_EQ(fd.status().message(), "connect vsock:4711:22: timed out");
   EXPECT_THAT(sys.log(),
               ElementsAre("socket(AF_VSOCK, SOCK_STREAM|SOCK_CLOEXEC|SOCK_NONBLOCK, 0)",
+                          "setsockopt(3, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, 5s)",
                           "connect(3, vsock:4711:22)", "poll([3 out], 5000)", "close(3)"));
+}
+
+// The kernel's own AF_VSOCK connect timer (2 s by default) would end the
+// connect first, with ETIMEDOUT, while the user was told --connect-timeout.
+TEST(ConnectTimeoutTest, VsockKernelTimerGetsTheRemainingDeadline) {
+  struct Case {
+    absl::Duration timeout;
+    const char* shown;
+  } cases[] = {
+      {absl::Seconds(10), "10s"},
+      {absl::Milliseconds(2500), "2.5s"},
+      {absl::Seconds(600), "10m"},
+  };
+  for (const Case& c : cases) {
+    SCOPED_TRACE(c.shown);
+    FakeSyscalls sys;
+    sys.Expect("socket").Returns(3);
+    sys.Expect("setsockopt").OnFd(3);
+    sys.Expect("connect").Fails(EINPROGRESS);
+    sys.Expect("poll").OnFd(3).Returns(0).Elapses(c.timeout);
+    sys.Expect("close").OnFd(3);
+    absl::StatusOr<UniqueFd> fd = ConnectVsock(sys, 3, 22, ConnectOptions{c.timeout});
+    ASSERT_FALSE(fd.ok());
+    EXPECT_EQ(sys.log()[1],
+              absl::StrCat("setsockopt(3, AF_VSOCK, SO_VM_SOCKETS_CONNECT_TIMEOUT, ", c.shown, ")"));
+  }
+}
+
+TEST(ConnectTimeoutTest, VsockTimerNotSetIsAnError) {
+  FakeSyscalls sys;
+  sys.Expect("socket").Returns(3);
+  sys.Expect("setsockopt").OnFd(3).Fails(ENOPROTOOPT);
+  sys.Expect("close").OnFd(3);
+  absl::StatusOr<UniqueFd> fd = ConnectVsock(sys, 3, 22, ConnectOptions{absl::Seconds(5)});
+  ASSERT_FALSE(fd.ok());
+  EXPECT_EQ(fd.status().code(), absl::StatusCode::kInvalidArgument);
+  EXPECT_EQ(fd.status().message(),
+            "connect vsock:3:22: setsockopt(SO_VM_SOCKETS_CONNECT_TIMEOUT): Protocol not available");
+}
+
+// Unbounded (--connect-timeout 0) and AF_UNIX connects leave it alone.
+TEST(ConnectTimeoutTest, VsockTimerOnlyForBoundedVsock) {
+  FakeSyscalls sys;
+  sys.Expect("socket").Returns(3);
+  sys.Expect("connect");
+  absl::StatusOr<UniqueFd> fd = ConnectVsock(sys, 3, 22, kUnbounded);
+  ASSERT_TRUE(fd.ok()) << fd.status();
+  EXPECT_THAT(sys.log(), ElementsAre("socket(AF_VSOCK, SOCK_STREAM|SOCK_CLOEXEC, 0)",
+                                     "connect(3, vsock:3:22)"));
+  sys.Expect("close");
 }
 
 TEST(ConnectTimeoutTest, ConnectsInTimeAndRestoresBlockingMode) {
   FakeSyscalls sys;
   sys.Expect("socket").Returns(3);
+  sys.Expect("setsockopt").OnFd(3);
   sys.Expect("connect").Fails(EINPROGRESS);
   sys.Expect("poll").Revents(POLLOUT).Elapses(absl::Milliseconds(300));
   sys.Expect("getsockopt").IntValue(0);

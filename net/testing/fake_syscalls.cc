@@ -11,6 +11,7 @@
 #include <signal.h>
 #include <sys/wait.h>
 #include <sys/socket.h>
+#include <sys/time.h>
 #include <sys/un.h>
 
 #include <algorithm>
@@ -21,6 +22,7 @@
 #include "absl/strings/escaping.h"
 #include "absl/strings/str_cat.h"
 #include "absl/strings/str_join.h"
+#include "absl/time/time.h"
 
 namespace sshproxy::net {
 namespace {
@@ -238,11 +240,24 @@ SyscallResult<int> FakeSyscalls::SetSockOpt(int fd, int level, int name,
                                             const void* value, socklen_t len) {
   int v = 0;
   std::memcpy(&v, value, std::min<size_t>(len, sizeof(v)));
+  std::string shown = absl::StrCat(v);
+  // A timeval shows as the duration it means.
+  if (level == AF_VSOCK && name == SO_VM_SOCKETS_CONNECT_TIMEOUT && len == sizeof(timeval)) {
+    timeval tv;
+    std::memcpy(&tv, value, sizeof(tv));
+    shown = absl::FormatDuration(absl::DurationFromTimeval(tv));
+  }
   Step s = Next("setsockopt", fd,
                 absl::StrCat("setsockopt(", fd, ", ",
-                             level == IPPROTO_TCP ? "IPPROTO_TCP" : absl::StrCat(level), ", ",
-                             name == TCP_NODELAY ? "TCP_NODELAY" : absl::StrCat(name), ", ",
-                             v, ")"));
+                             level == IPPROTO_TCP ? "IPPROTO_TCP"
+                             : level == AF_VSOCK  ? "AF_VSOCK"
+                                                  : absl::StrCat(level),
+                             ", ",
+                             name == TCP_NODELAY && level == IPPROTO_TCP ? "TCP_NODELAY"
+                             : level == AF_VSOCK && name == SO_VM_SOCKETS_CONNECT_TIMEOUT
+                                 ? "SO_VM_SOCKETS_CONNECT_TIMEOUT"
+                                 : absl::StrCat(name),
+                             ", ", shown, ")"));
   return {static_cast<int>(s.value_.value_or(0)), s.error_};
 }
 

@@ -1,0 +1,293 @@
+#!/usr/bin/env bash
+# The packages in real booted Debian 12 and 13 VMs (testdata/harness/vm_lib.sh:
+# qemu, TCG, no vsock device, no network), over REAL AF_VSOCK inside the VM:
+#   - every .deb of ci/package.sh (VM_TEST_DEBS) installed with
+#     `apt-get install ./*.deb` offline, as a user would, and every binary
+#     they install finds its libraries (issue 15 items 1 and 6);
+#   - systemd.ssh_listen=vsock::22 on the kernel command line: our generator
+#     on Debian 12, systemd's own on Debian 13, an sshd socket-activated on
+#     vsock::22; real OpenSSH through the installed ssh_config fragment (ours
+#     ahead of systemd's on Debian 13): ssh vsock/1, vsock%1, vsock/2 once
+#     vhost_vsock is loaded, fd passing and relay, scp and rsync with
+#     checksums, --dry-run, and a port nobody listens on;
+#   - the kernel command line for real (item 4): systemd.ssh_auto='no';
+#     systemd.ssh_auto=no with systemd.ssh_listen=vsock::2222, /run/x.sock
+#     and a malformed address: Debian 12 with ours listens where Debian 13
+#     with systemd's own does, compared beyond a baseline of the same suite
+#     (the install boot, systemd.ssh_auto=no, before our packages are in;
+#     /proc/net/unix, /proc/net/tcp*, ss --vsock);
+#   - what each generator logs with no guest-to-host vsock transport (noted,
+#     not asserted: branch gen changes ours).
+# Run by ci/vm_test.sh. Real AF_VSOCK only ever inside the VM: never copy a
+# vm_run/vm_sh command into a host-side test.
+source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
+source "$(e2e_runfile testdata/harness/vm_lib.sh)"
+e2e_guard "$@"
+e2e_begin ssp-vm-ssh
+vm_init || exit 1
+trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
+# An ssh login in a TCG VM takes seconds; on a loaded machine, many.
+VM_RUN_TIMEOUT=120
+
+if ! compgen -G "${VM_TEST_DEBS:-/nonexistent}/*.deb" >/dev/null; then
+  echo "vm_ssh_test: VM_TEST_DEBS must name a directory with ci/package.sh's .deb files (ci/vm_test.sh sets it)" >&2
+  e2e_case packages_given false
+  e2e_finish vm_ssh
+  exit 1
+fi
+
+# ssh as root, keys made in the VM at install; the VM's host key pinned for
+# every vsock name. BatchMode: a prompt would hang the test, not fail it.
+# UserKnownHostsFile: Debian 13's own fragment (read after ours) sets
+# /dev/null and StrictHostKeyChecking no for vsock/*; ~/.ssh/config comes
+# before both.
+SSH_SETUP='set -e
+mkdir -p -m 0700 /root/.ssh
+ssh-keygen -q -t ed25519 -N "" -C vm-test -f /root/.ssh/id_ed25519
+cat /root/.ssh/id_ed25519.pub >>/root/.ssh/authorized_keys
+echo "vsock*,unix* $(cut -d" " -f1,2 /etc/ssh/ssh_host_ed25519_key.pub)" >/root/.ssh/known_hosts
+printf "Host *\n  BatchMode yes\n  StrictHostKeyChecking yes\n  UserKnownHostsFile ~/.ssh/known_hosts\n  ConnectTimeout 30\n" >/root/.ssh/config'
+
+declare -A TIMES=()
+FAILS_AT_BOOT=0
+
+# Powers $VM off, keeping its console and journal when a case failed in it.
+finish_vm() {
+  [ "$E2E_FAILED" -eq "$FAILS_AT_BOOT" ] || vm_keep_logs "$VM"
+  vm_poweroff "$VM"
+}
+
+# install_packages SUITE IMAGE DISK: boots once with writes kept in DISK,
+# installs the packages and the keys, powers off.
+install_packages() {
+  local suite=$1 img=$2 disk=$3 vm="$1-install"
+  vm_boot "$vm" "$img" --disk "$disk" --persist -- systemd.ssh_auto=no || return 1
+  TIMES[$suite-install-boot]=${VM_BOOT_SECONDS[$vm]}
+  FAILS_AT_BOOT=$E2E_FAILED
+  # The baseline: no ssh socket wanted, and on Debian 12 no generator at all.
+  vm_listening "$vm" >"$E2E/$suite.baseline"
+  mkdir -p "$(vm_share "$vm")/debs"
+  cp "$VM_TEST_DEBS"/*.deb "$(vm_share "$vm")/debs/"
+  VM=$vm
+  local start=$SECONDS
+  e2e_case "${suite}_apt_installs_every_package_offline" case_apt_install
+  TIMES[$suite-apt]=$((SECONDS - start))
+  e2e_case "${suite}_installed_binaries_find_their_libraries" case_libraries
+  local rc=0
+  vm_sh "$vm" "$SSH_SETUP" || { echo "ssh setup failed in $vm" >&2; rc=1; }
+  finish_vm
+  return "$rc"
+}
+
+case_apt_install() {
+  # apt reads the .debs as _apt: not from /root or the share.
+  VM_RUN_TIMEOUT=300 vm_sh "$VM" 'set -e; rm -rf /tmp/debs; mkdir -m 0755 /tmp/debs
+    cp /run/vmctl/debs/*.deb /tmp/debs/; chmod 0644 /tmp/debs/*.deb; cd /tmp/debs
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb'
+  local want got
+  want=$(for d in "$VM_TEST_DEBS"/*.deb; do dpkg-deb -f "$d" Package; done | sort)
+  got=$(vm_run "$VM" dpkg-query -W -f '${Package} ${Status}\n' $want | awk '$4 == "installed" { print $1 }' | sort)
+  expect_eq "installed packages" "$want" "$got"
+}
+
+# What issue 15 item 6 found: a library the package forgot to depend on.
+case_libraries() {
+  local pkgs out
+  pkgs=$(for d in "$VM_TEST_DEBS"/*.deb; do dpkg-deb -f "$d" Package; done | paste -sd' ')
+  vm_run "$VM" dpkg -L $pkgs >/dev/null || return 1
+  out=$(vm_sh "$VM" "for f in \$(dpkg -L $pkgs); do
+      [ -f \"\$f\" ] && [ \"\$(head -c4 \"\$f\" | od -An -c | tr -d ' ')\" = '177ELF' ] || continue
+      echo \"elf \$f\"; ldd \"\$f\" 2>&1 | grep 'not found' | sed \"s|^|missing in \$f: |\"
+    done")
+  echo "$out"
+  expect_contains "ELF files checked" "elf /usr/bin/ssh-socket-proxy" "$out"
+  [[ "$out" != *"missing in"* ]] || { echo "  a library is missing (see above): declare it in debian/control"; return 1; }
+}
+
+# --- Boot A: systemd.ssh_listen=vsock::22 -----------------------------------
+
+case_listens_on_vsock22() {
+  expect_contains "listening" "vsock *:22" "$(vm_listening "$VM")"
+}
+
+case_fragment_is_ours() {
+  local g
+  g=$(vm_run "$VM" ssh -G vsock/1)
+  expect_contains "ssh -G vsock/1" "proxycommand /usr/bin/ssh-socket-proxy %h %p %n" "$g"
+  expect_contains "ssh -G vsock/1" "proxyusefdpass yes" "$g"
+  if [ "$SUITE" = trixie ]; then
+    # Ours is read first (20-ssh-... sorts before 20-systemd-...): first value wins.
+    vm_run "$VM" test -e /etc/ssh/ssh_config.d/20-systemd-ssh-proxy.conf
+  fi
+}
+
+# ssh [OPTION...] HOST into the VM's own sshd: the remote boot_id is this
+# VM's. ssh's stderr is left in $E2E/ssh.err.
+expect_ssh_reaches_itself() {
+  local want got
+  want=$(vm_run "$VM" cat /proc/sys/kernel/random/boot_id)
+  got=$(vm_run "$VM" ssh "$@" cat /proc/sys/kernel/random/boot_id 2>"$E2E/ssh.err") ||
+    { cat "$E2E/ssh.err"; return 1; }
+  expect_eq "boot_id over ssh $*" "$want" "$got"
+}
+
+# Through the fragment alone. It says ProxyUseFdpass yes, so ssh fails
+# unless the proxy handed it the socket: this is fd passing.
+case_ssh_vsock_1() {
+  vm_modprobe "$VM" vsock_loopback
+  expect_ssh_reaches_itself vsock/1
+}
+
+case_relay_vsock_percent_1() {
+  expect_ssh_reaches_itself -o ProxyUseFdpass=no \
+    -o 'ProxyCommand=/usr/bin/ssh-socket-proxy -v %h %p %n' vsock%1
+  expect_contains "relay" "debug: mode relay" "$(cat "$E2E/ssh.err")"
+}
+
+case_scp_and_rsync() {
+  vm_sh "$VM" 'set -e
+    head -c 1048576 /dev/urandom >/root/src.bin
+    rm -f /tmp/scp.bin /tmp/rsync.bin
+    scp -q /root/src.bin vsock%1:/tmp/scp.bin
+    rsync /root/src.bin vsock%1:/tmp/rsync.bin'
+  local sums
+  sums=$(vm_run "$VM" sha256sum /root/src.bin /tmp/scp.bin /tmp/rsync.bin | awk '{ print $1 }')
+  expect_eq "files checked" 3 "$(wc -l <<<"$sums")"
+  expect_eq "distinct checksums" 1 "$(sort -u <<<"$sums" | wc -l)"
+}
+
+case_dry_run() {
+  local host port want
+  while read -r host port want; do
+    RC=0
+    OUT=$(vm_run "$VM" ssh-socket-proxy --dry-run "$host" "$port" 2>"$E2E/err") || RC=$?
+    expect_eq "$host exit" 0 "$RC"
+    expect_eq "$host stdout" "" "$OUT"
+    expect_eq "$host" "$want" "$(cat "$E2E/err")"
+  done <<'TABLE'
+vsock/1 22 vsock cid=1 port=22
+vsock%1 2222 vsock cid=1 port=2222
+vsock/2 22 vsock cid=2 port=22
+TABLE
+}
+
+case_port_nobody_listens() {
+  RC=0
+  vm_run "$VM" ssh -p 2999 vsock/1 true 2>"$E2E/err" || RC=$?
+  expect_eq "ssh exit" 255 "$RC"
+  local ours
+  ours=$(grep '^ssh-socket-proxy:' "$E2E/err")
+  cat "$E2E/err"
+  expect_eq "lines from the proxy" 1 "$(grep -c . <<<"$ours")"
+  expect_contains "the proxy's line" "connect vsock:1:2999:" "$ours"
+}
+
+case_ssh_vsock_2_after_vhost_vsock() {
+  vm_modprobe "$VM" vhost_vsock
+  expect_ssh_reaches_itself vsock/2
+}
+
+# --- Kernel command line boots ------------------------------------------------
+
+case_ssh_unix_x() {
+  expect_ssh_reaches_itself unix/run/x.sock
+}
+
+# Journal lines of the ssh generators (ours and systemd's), for the notes.
+generator_lines() {
+  vm_journal "$1" -o cat 2>/dev/null | grep -iE 'ssh-socket-proxy-generator|ssh-generator|ssh_listen|ssh_auto|AF_VSOCK' |
+    head -20
+}
+
+note() { echo "note: $*"; }
+
+# boot_kind SUITE KIND KERNEL-ARG...: boots the installed disk with the
+# args, keeps what it listens on in $E2E/SUITE.KIND and the generators' lines.
+boot_kind() {
+  local suite=$1 kind=$2 vm="$1-$2"
+  shift 2
+  vm_boot "$vm" "${IMG[$suite]}" --disk "${DISK[$suite]}" -- "$@" || return 1
+  TIMES[$suite-boot-$kind]=${VM_BOOT_SECONDS[$vm]}
+  FAILS_AT_BOOT=$E2E_FAILED
+  vm_listening "$vm" >"$E2E/$suite.$kind"
+  generator_lines "$vm" >"$E2E/$suite.$kind.log"
+  vm_run "$vm" systemctl --failed --plain --no-legend >"$E2E/$suite.$kind.failed" 2>&1
+  echo "$suite $kind: state ${VM_STATE[$vm]}, boot ${VM_BOOT_SECONDS[$vm]} s"
+  VM=$vm
+}
+
+declare -A IMG=() DISK=()
+DL=("${VM_PACKAGE_DEPENDS[@]}")
+# VM_SSH_SUITES: a developer may boot only one (the 12-vs-13 cases then fail).
+for SUITE in ${VM_SSH_SUITES:-bookworm trixie}; do
+  start=$SECONDS
+  IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${DL[@]}") || { e2e_case "${SUITE}_image" false; continue; }
+  TIMES[$SUITE-image]=$((SECONDS - start))
+  vm_overlay "${IMG[$SUITE]}" || { e2e_case "${SUITE}_overlay" false; continue; }
+  DISK[$SUITE]=$VM_DISK
+  install_packages "$SUITE" "${IMG[$SUITE]}" "${DISK[$SUITE]}" || { e2e_case "${SUITE}_install_boot" false; continue; }
+
+  if boot_kind "$SUITE" listen22 systemd.ssh_listen=vsock::22; then
+    e2e_case "${SUITE}_sshd_listens_on_vsock22" case_listens_on_vsock22
+    e2e_case "${SUITE}_ssh_config_fragment_is_ours" case_fragment_is_ours
+    e2e_case "${SUITE}_ssh_vsock_1_fd_passing" case_ssh_vsock_1
+    e2e_case "${SUITE}_ssh_vsock%1_relay" case_relay_vsock_percent_1
+    e2e_case "${SUITE}_scp_and_rsync_to_vsock%1" case_scp_and_rsync
+    e2e_case "${SUITE}_dry_run" case_dry_run
+    e2e_case "${SUITE}_port_nobody_listens_is_one_line" case_port_nobody_listens
+    e2e_case "${SUITE}_ssh_vsock_2_after_vhost_vsock" case_ssh_vsock_2_after_vhost_vsock
+    # No guest-to-host transport here (no vsock device): what each generator said.
+    note "$SUITE, no vsock transport, systemd.ssh_listen=vsock::22; generator lines:"
+    sed 's/^/note:   /' "$E2E/$SUITE.listen22.log"
+    note "$SUITE failed units: $(tr '\n' ' ' <"$E2E/$SUITE.listen22.failed")"
+    finish_vm
+  else
+    e2e_case "${SUITE}_boot_listen22" false
+  fi
+
+  if boot_kind "$SUITE" auto_no_quoted "systemd.ssh_auto='no'"; then finish_vm; fi
+  if boot_kind "$SUITE" listen_more systemd.ssh_auto=no systemd.ssh_listen=vsock::2222 \
+    systemd.ssh_listen=/run/x.sock systemd.ssh_listen=not:an:address; then
+    note "$SUITE listen_more generator lines:"
+    sed 's/^/note:   /' "$E2E/$SUITE.listen_more.log"
+    e2e_case "${SUITE}_ssh_unix_run_x_sock" case_ssh_unix_x
+    finish_vm
+  fi
+done
+
+# --- Debian 12 with ours listens where Debian 13 with systemd's does ----------
+
+# beyond SUITE KIND: what KIND listens on beyond the suite's baseline.
+beyond() { comm -13 "$E2E/$1.baseline" "$E2E/$1.$2"; }
+
+case_same_sockets() {
+  local kind=$1 suite
+  for suite in bookworm trixie; do
+    [ -s "$E2E/$suite.baseline" ] && [ -s "$E2E/$suite.$kind" ] || { echo "  $suite: a boot is missing"; return 1; }
+  done
+  echo "Debian 12 (ours) beyond the baseline:"; beyond bookworm "$kind" | sed 's/^/  /'
+  echo "Debian 13 (systemd's) beyond the baseline:"; beyond trixie "$kind" | sed 's/^/  /'
+  expect_eq "sockets beyond the baseline, 12 vs 13" "$(beyond trixie "$kind")" "$(beyond bookworm "$kind")"
+}
+
+# systemd.ssh_auto=no with addresses: exactly those, and neither automatic
+# socket (systemd's reference, and what our man page says).
+case_auto_no_with_addresses() {
+  local suite
+  for suite in bookworm trixie; do
+    [ -s "$E2E/$suite.listen_more" ] || { echo "  $suite: no boot"; return 1; }
+    expect_eq "$suite: beyond the baseline with ssh_auto=no and addresses" \
+      "$(printf '%s\n' 'unix /run/x.sock' 'vsock *:2222')" "$(beyond "$suite" listen_more)"
+  done
+}
+
+e2e_case cmdline_ssh_auto_no_with_addresses_binds_exactly_those case_auto_no_with_addresses
+case_same_listen22() { case_same_sockets listen22; }
+case_same_auto_no_quoted() { case_same_sockets auto_no_quoted; }
+case_same_listen_more() { case_same_sockets listen_more; }
+e2e_case cmdline_ssh_listen_vsock22_same_sockets case_same_listen22
+e2e_case cmdline_ssh_auto_quoted_no_same_sockets case_same_auto_no_quoted
+e2e_case cmdline_listen_2222_unix_malformed_same_sockets case_same_listen_more
+
+for k in $(printf '%s\n' "${!TIMES[@]}" | sort); do echo "time: $k ${TIMES[$k]} s"; done
+e2e_finish vm_ssh
