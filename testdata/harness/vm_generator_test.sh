@@ -85,7 +85,7 @@ ours() {
 # (`ss --vsock` in vm_listening loads vsock_diag, and with it vsock: the
 # re-check's own trigger.) Kept in $E2E for the cases.
 snapshot_at_boot() {
-  vm_sh "$VM" "lsmod | awk '\$1 ~ /vsock/ { print \$1 }' | sort" >"$E2E/modules.boot"
+  vm_sh "$VM" "awk '\$1 ~ /vsock/ { print \$1 }' /proc/modules | sort" >"$E2E/modules.boot"
   vm_sh "$VM" "ls $GEN | grep ssh-socket-proxy" >"$E2E/units.boot"
   vm_sh "$VM" "test -e $RECHECK_STATE && cat $RECHECK_STATE; true" >"$E2E/recheck.boot"
   ours >"$E2E/ours.boot"
@@ -193,7 +193,7 @@ case_late_module_rechecks_once() {
     sleep 2
   done
   wait_recheck
-  echo "modules now: $(vm_sh "$VM" "lsmod | awk '\$1 ~ /vsock/ { print \$1 }' | sort | paste -sd' '")"
+  echo "modules now: $(vm_sh "$VM" "awk '\$1 ~ /vsock/ { print \$1 }' /proc/modules | sort | paste -sd' '")"
   echo "re-check unit:"; vm_journal "$VM" -u ssh-socket-proxy-vsock-recheck.service -o cat | sed 's/^/  /'
   local lines
   lines=$(ours | grep -F 'vsock re-check' || true)
