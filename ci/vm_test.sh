@@ -7,10 +7,10 @@
 # Builds every .deb with ci/package.sh (or takes them from VM_TEST_DEBS, a
 # directory), builds the VM images once per machine (testdata/harness/vm_lib.sh,
 # cached in /var/cache/ssh-socket-proxy/vm; a few minutes each on a fresh
-# machine), then runs //testdata/harness:vm_ssh_test and :vm_libvirt_test
-# (tagged "vm" and manual: only here). The harness's own test, :vm_lib_test,
-# is for changes to vm_lib.sh; every boot checks the isolation anyway. The
-# last line is "vm: N passed, N failed".
+# machine), then runs //testdata/harness:vm_ssh_test, :vm_libvirt_test and
+# :vm_generator_test (tagged "vm" and manual: only here). The harness's own
+# test, :vm_lib_test, is for changes to vm_lib.sh; every boot checks the
+# isolation anyway. The last line is "vm: N passed, N failed".
 #
 # SAFETY: qemu runs under testdata/harness/no_vsock with no vsock device and no
 # network; real AF_VSOCK happens only inside those VMs.
@@ -57,6 +57,7 @@ start=$SECONDS
 bazel test --noshow_progress --test_output=errors --test_summary=short \
   --test_tag_filters=vm --test_env=VM_TEST_DEBS="$debs" \
   //testdata/harness:vm_ssh_test //testdata/harness:vm_libvirt_test \
+  //testdata/harness:vm_generator_test \
   >"$work/bazel.log" 2>&1
 rc=$?
 cat "$work/bazel.log" >&2

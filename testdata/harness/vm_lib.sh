@@ -64,6 +64,10 @@
 #   The VM's listening stream sockets, sorted, one a line, as guest_listening
 #   prints them ("unix /run/x.sock", "tcp [::]:22") plus "vsock *:22" from
 #   `ss --vsock`: what a client can reach, not unit names.
+# vm_install_debs NAME DIR
+#   Installs every DIR/*.deb in the VM with `apt-get install ./*.deb`, as a
+#   user would (offline: the image's --download packages are what apt can
+#   resolve), bounded by 300 s. Checking what got installed is the caller's.
 # vm_isolation_check NAME   the SAFETY properties above, for a running VM
 # vm_console NAME       the file with the serial console (kernel, generators)
 # vm_keep_logs NAME     copies console and journal to VM_LOG_DIR, says where
@@ -394,6 +398,15 @@ vm_run() {
 }
 
 vm_sh() { local name=$1; shift; vm_run "$name" bash -c "$1"; }
+
+vm_install_debs() {
+  local name=$1 dir=$2
+  mkdir -p "$(vm_share "$name")/debs" && cp "$dir"/*.deb "$(vm_share "$name")/debs/" || return 1
+  # apt reads the .debs as _apt: not from /root or the share.
+  VM_RUN_TIMEOUT=300 vm_sh "$name" 'set -e; rm -rf /tmp/debs; mkdir -m 0755 /tmp/debs
+    cp /run/vmctl/debs/*.deb /tmp/debs/; chmod 0644 /tmp/debs/*.deb; cd /tmp/debs
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb'
+}
 vm_journal() { local name=$1; shift; vm_run "$name" journalctl -b --no-pager -q "$@"; }
 vm_modprobe() { local name=$1; shift; vm_run "$name" modprobe -a "$@"; }
 

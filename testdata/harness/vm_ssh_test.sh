@@ -66,8 +66,6 @@ install_packages() {
   FAILS_AT_BOOT=$E2E_FAILED
   # The baseline: no ssh socket wanted, and on Debian 12 no generator at all.
   vm_listening "$vm" >"$E2E/$suite.baseline"
-  mkdir -p "$(vm_share "$vm")/debs"
-  cp "$VM_TEST_DEBS"/*.deb "$(vm_share "$vm")/debs/"
   VM=$vm
   local start=$SECONDS
   e2e_case "${suite}_apt_installs_every_package_offline" case_apt_install
@@ -80,10 +78,7 @@ install_packages() {
 }
 
 case_apt_install() {
-  # apt reads the .debs as _apt: not from /root or the share.
-  VM_RUN_TIMEOUT=300 vm_sh "$VM" 'set -e; rm -rf /tmp/debs; mkdir -m 0755 /tmp/debs
-    cp /run/vmctl/debs/*.deb /tmp/debs/; chmod 0644 /tmp/debs/*.deb; cd /tmp/debs
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb'
+  vm_install_debs "$VM" "$VM_TEST_DEBS"
   local want got
   want=$(for d in "$VM_TEST_DEBS"/*.deb; do dpkg-deb -f "$d" Package; done | sort)
   got=$(vm_run "$VM" dpkg-query -W -f '${Package} ${Status}\n' $want | awk '$4 == "installed" { print $1 }' | sort)
