@@ -89,40 +89,34 @@ else
   record bench 0 1
 fi
 
+# counted_stage NAME CMD...: runs CMD, whose last line on stdout counts its
+# own cases ("NAME: N passed, N failed", or without "NAME: "); a run that
+# ends without that line is one failure.
+counted_stage() {
+  local stage=$1; shift
+  echo "== $stage: $*" >&2
+  "$@" >"$logdir/$stage.out" 2>"$logdir/$stage.err"
+  cat "$logdir/$stage.err" "$logdir/$stage.out" >&2
+  local last
+  last=$(tail -n 1 "$logdir/$stage.out")
+  if [[ "$last" =~ ^($stage:\ )?([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
+    record "$stage" "${BASH_REMATCH[2]}" "${BASH_REMATCH[3]}"
+  else
+    record "$stage" 0 1
+  fi
+}
+
 # The Debian packages: ci/package.sh without HOME, lintian, their contents,
 # and install, reboot, ssh in both directions, qemu/ and purge in Debian 11,
 # 12 and 13 guests.
-echo "== package: ci/package_test.sh" >&2
-ci/package_test.sh >"$logdir/package.out" 2>"$logdir/package.err"
-cat "$logdir/package.err" "$logdir/package.out" >&2
-package_out=$(tail -n 1 "$logdir/package.out")
-if [[ "$package_out" =~ ^package:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-  record package "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-else
-  record package 0 1
-fi
+counted_stage package ci/package_test.sh
 
 # Real Debian 12 and 13 VMs (qemu, TCG): the packages over real AF_VSOCK
 # inside them and against a real libvirtd (ci/vm_test.sh, once per run).
-echo "== vm: ci/vm_test.sh" >&2
-ci/vm_test.sh >"$logdir/vm.out" 2>"$logdir/vm.err"
-cat "$logdir/vm.err" "$logdir/vm.out" >&2
-vm_out=$(tail -n 1 "$logdir/vm.out")
-if [[ "$vm_out" =~ ^vm:\ ([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-  record vm "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-else
-  record vm 0 1
-fi
+counted_stage vm ci/vm_test.sh
 
 # Every fuzz target for 30 seconds.
-ci/fuzz.sh 30 >"$logdir/fuzz.out"
-cat "$logdir/fuzz.out" >&2
-fuzz_out=$(tail -n 1 "$logdir/fuzz.out")
-if [[ "$fuzz_out" =~ ^([0-9]+)\ passed,\ ([0-9]+)\ failed$ ]]; then
-  record fuzz "${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}"
-else
-  record fuzz 0 1
-fi
+counted_stage fuzz ci/fuzz.sh 30
 
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
