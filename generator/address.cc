@@ -179,15 +179,18 @@ absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
       return Invalid(value, "control character in address");
     }
   }
-  // systemd strips a value's ends when it reads a unit file back: such an
-  // address cannot be written as it was given.
-  if (value.front() == ' ' || value.back() == ' ') {
-    return Invalid(value, "space at the start or end of the address");
-  }
   if (!ValidUtf8(value)) return Invalid(value, "not UTF-8");
-  if (value[0] == '/' || value[0] == '@') return UnixAddress(value);
-  if (absl::StartsWith(value, "vsock:")) return VsockAddress(value);
-  return IpAddress(value, ipv6);
+  // systemd strips a value's ends when it reads a unit file back: such an
+  // address cannot be written as it was given. The end is checked on the
+  // canonical form too, since dropping a trailing '/' can bare a space.
+  constexpr absl::string_view kSpaceAtEnd = "space at the start or end of the address";
+  if (value.front() == ' ' || value.back() == ' ') return Invalid(value, kSpaceAtEnd);
+  absl::StatusOr<std::string> canonical =
+      value[0] == '/' || value[0] == '@'   ? UnixAddress(value)
+      : absl::StartsWith(value, "vsock:") ? VsockAddress(value)
+                                           : IpAddress(value, ipv6);
+  if (canonical.ok() && canonical->back() == ' ') return Invalid(value, kSpaceAtEnd);
+  return canonical;
 }
 
 }  // namespace sshproxy::generator

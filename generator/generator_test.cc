@@ -901,6 +901,9 @@ TEST(CanonicalAddressTest, Table) {
       {"/var/lib/x.sock", ""},
       {"/run/x\\", "/run/x\\"},
       {"/run/x ", ""},
+      {"/run/x /", ""},   // the trailing '/' goes, baring the space
+      {"/run/x //", ""},
+      {"/run/x /y", "/run/x /y"},
       {"@x ", ""},
       {"/run/\xff.sock", ""},
       {"/run/\xc3\xa9.sock", "/run/\xc3\xa9.sock"},
