@@ -204,27 +204,31 @@ xml_escape() {
 # e2e_case NAME FUNCTION: runs FUNCTION in a subshell under set -e and
 # records it.
 e2e_case() {
-  local name=$1 fn=$2 log="$E2E/case.log"
+  local name=$1 fn=$2 log="$E2E/case.log" start=$EPOCHREALTIME rc
   # Not in an `if`: bash ignores set -e in a tested command, even in a subshell.
   ( set -e; "$fn" ) >"$log" 2>&1
-  e2e_record "$name" $? "$log"
+  rc=$?
+  E2E_CASE_SECONDS=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.3f", b - a }')
+  e2e_record "$name" "$rc" "$log"
 }
 
 # e2e_record NAME STATUS LOG [MESSAGE]: counts case NAME as passed (STATUS
 # 0) or failed, says so on stdout (with LOG, indented, on failure) and adds
-# it to the JUnit XML, LOG as the failure's text. The one place a case is
-# counted and written.
+# it to the JUnit XML, LOG as the failure's text, with the case's duration
+# when e2e_case timed it. The one place a case is counted and written.
 e2e_record() {
-  local name=$1 status=$2 log=$3 message=${4:-failed}
+  local name=$1 status=$2 log=$3 message=${4:-failed} time=""
+  [ -z "${E2E_CASE_SECONDS:-}" ] || time=" time=\"$E2E_CASE_SECONDS\""
+  E2E_CASE_SECONDS=""
   if [ "$status" -eq 0 ]; then
     E2E_PASSED=$((E2E_PASSED + 1))
     echo "PASS $name"
-    E2E_XML+="<testcase name=\"$name\"/>"
+    E2E_XML+="<testcase name=\"$name\"$time/>"
   else
     E2E_FAILED=$((E2E_FAILED + 1))
     echo "FAIL $name"
     sed 's/^/    /' "$log"
-    E2E_XML+="<testcase name=\"$name\"><failure message=\"$message\">$(xml_escape <"$log")</failure></testcase>"
+    E2E_XML+="<testcase name=\"$name\"$time><failure message=\"$message\">$(xml_escape <"$log")</failure></testcase>"
   fi
 }
 
