@@ -16,12 +16,10 @@
 #   source testdata/harness/vm_lib.sh
 #   vm_init                              # finds no_vsock; sets the EXIT trap
 #   img=$(vm_image bookworm rsync)       # cached image prefix (built on first use)
-#   vm_overlay "$img"                    # a writable copy-on-write disk: $VM_DISK
-#   vm_boot v1 "$img" --disk "$VM_DISK" --persist   # writes stay in it
-#   vm_run v1 apt-get install -y /run/vmctl/debs/x.deb
-#   vm_poweroff v1
-#   vm_boot v1 "$img" --disk "$VM_DISK" -- systemd.ssh_listen=vsock::22
+#   disk=$(vm_installed "$img" debs/)    # a copy with debs/*.deb installed (cached)
+#   vm_boot v1 "$img" --disk "$disk" -- systemd.ssh_listen=vsock::22
 #   vm_sh v1 'ssh vsock/1 true'
+#   vm_poweroff v1
 #
 # vm_init
 #   Locates no_vsock, checks it works and that the tools are there; an EXIT
@@ -40,11 +38,12 @@
 #   Sets VM_DISK to a fresh qcow2 file backed by P.img, removed at exit. Not
 #   in $(...): the file is registered for removal in this shell.
 # vm_boot NAME P [--disk FILE] [--persist] [-- KERNEL-ARG...]
-#   Boots qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m VM_MEMORY
+#   Boots qemu-system-x86_64 -accel tcg,thread=multi -smp VM_SMP -m VM_MEMORY
 #   (2048) -nic none under no_vsock, with the 9p control share, the serial
 #   console in a file, and KERNEL-ARGs appended to the kernel command line.
-#   The disk is P.img or FILE, with snapshot=on (writes vanish at power-off)
-#   unless --persist (only for a vm_overlay file). Waits (VM_BOOT_TIMEOUT,
+#   The disk is P.img or FILE (raw if it ends in .img, else qcow2), with
+#   snapshot=on (writes vanish at power-off) unless --persist (only for a
+#   vm_overlay file). Waits (VM_BOOT_TIMEOUT,
 #   240 s) for the agent, checks the isolation (vm_isolation_check; a VM
 #   that fails it is stopped), then waits for `systemctl is-system-running
 #   --wait`.
@@ -64,10 +63,24 @@
 #   The VM's listening stream sockets, sorted, one a line, as guest_listening
 #   prints them ("unix /run/x.sock", "tcp [::]:22") plus "vsock *:22" from
 #   `ss --vsock`: what a client can reach, not unit names.
-# vm_install_debs NAME DIR
-#   Installs every DIR/*.deb in the VM with `apt-get install ./*.deb`, as a
-#   user would (offline: the image's --download packages are what apt can
-#   resolve), bounded by 300 s. Checking what got installed is the caller's.
+# vm_installed P DIR
+#   Prints the path D of a raw disk, a copy of P.img with every DIR/*.deb
+#   installed by `apt-get install ./*.deb`, offline, in a chroot of it (on a
+#   loop mount, under no_vsock, with a policy-rc.d that starts nothing), the
+#   way an image builder installs packages; D.apt.log keeps apt's output.
+#   Built once per image and set of .debs (the VM tests share it), under a
+#   lock, in VM_INSTALLED_DIR (VM_CACHE/installed), which keeps the newest
+#   VM_INSTALLED_KEEP (4). Boot it with `vm_boot NAME P --disk D` (snapshot: D never changes).
+#   Returns 1, with apt's output on stderr, if apt failed. Installing in a
+#   booted system is the package stage's (ci/package_test.sh).
+# vm_baseline P
+#   Prints the path of a file with what P.img listens on when booted with
+#   systemd.ssh_auto=no (vm_listening): the system's own sockets, before any
+#   package of ours. One boot per image and machine, then cached.
+# vm_deb_names DIR             the package names of DIR/*.deb, sorted
+# vm_debs_installed NAME DIR   those of them dpkg in VM NAME has installed
+# vm_apt_summary D             what apt said when vm_installed made D
+#   (its Unpacking, Setting up, E: and W: lines), indented
 # vm_isolation_check NAME   the SAFETY properties above, for a running VM
 # vm_console NAME       the file with the serial console (kernel, generators)
 # vm_keep_logs NAME     copies console and journal to VM_LOG_DIR, says where
@@ -77,7 +90,7 @@
 #   VM_STOP_TIMEOUT (60 s), then SIGTERM, then SIGKILL. Removes the VM's
 #   files. Safe to call twice.
 # vm_cleanup_all
-#   vm_poweroff for every VM, then removes every overlay.
+#   vm_poweroff for every VM, then removes every overlay and loop mount.
 #
 # Boots happen at the top level of a test script, never inside e2e_case (a
 # subshell): VM state lives in this shell. vm_run works anywhere.
@@ -91,6 +104,10 @@ VM_BOOT_TIMEOUT=${VM_BOOT_TIMEOUT:-240}
 VM_RUN_TIMEOUT=${VM_RUN_TIMEOUT:-60}
 VM_STOP_TIMEOUT=${VM_STOP_TIMEOUT:-60}
 VM_MEMORY=${VM_MEMORY:-2048}
+# One vCPU: measured on two cores, one Debian 12 boot took 27 s with two
+# vCPUs and 33 s with one, but two boots side by side 44 s with two vCPUs
+# each and 34 s with one, so the VM tests run side by side with one.
+VM_SMP=${VM_SMP:-1}
 # What our .debs may depend on beyond VM_BASE_PACKAGES (qemu/'s helper links
 # libvirt and libxml2): images fetch these with --download, so that apt in a
 # VM without network resolves what the packages declare, and only that.
@@ -105,6 +122,7 @@ VM_BASE_PACKAGES=(systemd systemd-sysv dbus udev kmod linux-image-amd64 initramf
 
 declare -A VM_QEMU_PID=() VM_DIR=() VM_STATE=() VM_BOOT_SECONDS=() VM_PERSIST=()
 VM_OVERLAYS=()
+VM_MOUNTS=()
 VM_DISK=""
 VM_NO_VSOCK=""
 
@@ -279,7 +297,7 @@ vm_boot_once() {
   local disk="$prefix.img" format=raw snapshot=on args=()
   while [ $# -gt 0 ]; do
     case $1 in
-      --disk) disk=$2; format=qcow2; shift 2 ;;
+      --disk) disk=$2; format=qcow2; [[ "$disk" != *.img ]] || format=raw; shift 2 ;;
       --persist) snapshot=off; shift ;;
       --) shift; args=("$@"); break ;;
       *) echo "vm_lib: vm_boot: unknown option $1" >&2; return 1 ;;
@@ -298,7 +316,7 @@ vm_boot_once() {
   mkdir -p "$dir/share/req" "$dir/share/run" "$dir/share/out"
   # No vsock device and no network, ever (see the top of this file).
   local start=$SECONDS
-  setsid "$VM_NO_VSOCK" qemu-system-x86_64 -accel tcg,thread=multi -smp 2 -m "$VM_MEMORY" \
+  setsid "$VM_NO_VSOCK" qemu-system-x86_64 -accel tcg,thread=multi -smp "$VM_SMP" -m "$VM_MEMORY" \
     -nodefaults -no-user-config -display none -nic none -no-reboot \
     -serial "file:$dir/console.log" \
     -kernel "$prefix.vmlinuz" -initrd "$prefix.initrd" \
@@ -399,14 +417,94 @@ vm_run() {
 
 vm_sh() { local name=$1; shift; vm_run "$name" bash -c "$1"; }
 
-vm_install_debs() {
-  local name=$1 dir=$2
-  mkdir -p "$(vm_share "$name")/debs" && cp "$dir"/*.deb "$(vm_share "$name")/debs/" || return 1
-  # apt reads the .debs as _apt: not from /root or the share.
-  VM_RUN_TIMEOUT=300 vm_sh "$name" 'set -e; rm -rf /tmp/debs; mkdir -m 0755 /tmp/debs
-    cp /run/vmctl/debs/*.deb /tmp/debs/; chmod 0644 /tmp/debs/*.deb; cd /tmp/debs
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -q ./*.deb'
+vm_installed() {
+  local prefix=$1 debs=$2 dir=${VM_INSTALLED_DIR:-$VM_CACHE/installed} key disk lock rc=0
+  key=$( { basename "$prefix"; cat "$debs"/*.deb; declare -f vm_build_installed vm_chroot_apt; } |
+    sha256sum | cut -c1-12)
+  disk="$dir/$(basename "$prefix")-$key.img"
+  if [ ! -s "$disk" ]; then
+    mkdir -p "$dir" || return 1
+    exec {lock}>"$disk.lock" || return 1
+    if ! flock -w 900 "$lock"; then
+      echo "vm_lib: lock on $disk timed out" >&2
+      rc=1
+    elif [ ! -s "$disk" ]; then
+      vm_build_installed "$prefix" "$debs" "$disk" || rc=1
+      ls -t "$dir"/*.img | tail -n +"$((${VM_INSTALLED_KEEP:-4} + 1))" |
+        while read -r old; do rm -f -- "$old" "$old".*; done
+    fi
+    exec {lock}>&-
+  fi
+  [ "$rc" -eq 0 ] && echo "$disk"
+  return "$rc"
 }
+
+vm_build_installed() {
+  local prefix=$1 debs=$2 disk=$3 mnt rc=0 start=$SECONDS
+  rm -f "$disk.tmp" "$disk".*.tmp
+  cp --sparse=always "$prefix.img" "$disk.tmp" || return 1
+  mnt=$(mktemp -d "$VM_TMP/ssp-vm-mnt.XXXXXX") || return 1
+  VM_MOUNTS+=("$mnt")
+  if mount -o loop "$disk.tmp" "$mnt"; then
+    vm_chroot_apt "$mnt" "$debs" >"$disk.apt.log.tmp" 2>&1 || rc=1
+    umount "$mnt" || rc=1
+  else
+    rc=1
+  fi
+  rmdir "$mnt"
+  VM_MOUNTS=("${VM_MOUNTS[@]/#$mnt/}")  # emptied: vm_cleanup_all skips it
+  if [ "$rc" -ne 0 ]; then
+    tail -30 "$disk.apt.log.tmp" >&2
+    rm -f "$disk.tmp" "$disk".*.tmp
+    return 1
+  fi
+  mv "$disk.apt.log.tmp" "$disk.apt.log" && mv "$disk.tmp" "$disk" || return 1
+  echo "vm_lib: installed $(cd "$debs" && echo *.deb) on $(basename "$prefix") in $((SECONDS - start)) s" >&2
+}
+
+# vm_chroot_apt ROOT DIR: apt-get install ./*.deb of DIR inside ROOT, under
+# the vsock guard (maintainer scripts run on this machine's kernel).
+vm_chroot_apt() {
+  local root=$1 debs=$2 rc=0
+  mkdir -p "$root/tmp/debs" && cp "$debs"/*.deb "$root/tmp/debs/" || return 1
+  printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d" && chmod 0755 "$root/usr/sbin/policy-rc.d" || return 1
+  timeout 300 "$VM_NO_VSOCK" chroot "$root" sh -c 'cd /tmp/debs &&
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q -o Dpkg::Use-Pty=0 ./*.deb' || rc=1
+  rm -rf "$root/tmp/debs" "$root/usr/sbin/policy-rc.d"
+  return "$rc"
+}
+
+vm_baseline() {
+  local prefix=$1 name lock rc=0
+  name="baseline-$(basename "$prefix")"
+  if [ ! -s "$prefix.baseline" ]; then
+    exec {lock}>"$prefix.baseline.lock" || return 1
+    if ! flock -w 900 "$lock"; then
+      echo "vm_lib: lock on $prefix.baseline timed out" >&2
+      rc=1
+    elif [ ! -s "$prefix.baseline" ]; then
+      if vm_boot "$name" "$prefix" -- systemd.ssh_auto=no; then
+        vm_listening "$name" >"$prefix.baseline.tmp" && [ -s "$prefix.baseline.tmp" ] &&
+          mv "$prefix.baseline.tmp" "$prefix.baseline" || rc=1
+        vm_poweroff "$name"
+      else
+        rc=1
+      fi
+    fi
+    exec {lock}>&-
+  fi
+  [ "$rc" -eq 0 ] && echo "$prefix.baseline"
+  return "$rc"
+}
+
+vm_deb_names() { local d; for d in "$1"/*.deb; do dpkg-deb -f "$d" Package; done | sort; }
+vm_debs_installed() {
+  # shellcheck disable=SC2046  # one word a package
+  vm_run "$1" dpkg-query -W -f '${Package} ${Status}\n' $(vm_deb_names "$2") |
+    awk '$4 == "installed" { print $1 }' | sort
+}
+vm_apt_summary() { grep -E '^(Unpacking|Setting up|E:|W:)' "$1.apt.log" | sed 's/^/  /'; }
+
 vm_journal() { local name=$1; shift; vm_run "$name" journalctl -b --no-pager -q "$@"; }
 vm_modprobe() { local name=$1; shift; vm_run "$name" modprobe -a "$@"; }
 
@@ -471,4 +569,6 @@ vm_cleanup_all() {
   for name in "${!VM_QEMU_PID[@]}"; do vm_poweroff "$name"; done
   for f in "${VM_OVERLAYS[@]}"; do rm -f -- "$f"; done
   VM_OVERLAYS=()
+  for f in "${VM_MOUNTS[@]}"; do [ -z "$f" ] || { umount -l "$f" 2>/dev/null; rmdir "$f" 2>/dev/null; }; done
+  VM_MOUNTS=()
 }

@@ -2,8 +2,10 @@
 # The VM harness itself: a Debian 12 VM boots under the vsock guard with no
 # vsock device and no network, runs commands (stdout, stderr, exit code,
 # stdin, timeouts), reports its listening sockets, sees its kernel command
-# line, and is gone after poweroff. The first run on a machine builds the
-# image (mmdebstrap + mkfs.ext4 -d, a few minutes).
+# line, and is gone after poweroff; vm_installed puts a package on its disk,
+# and a package apt cannot install leaves no disk and no mount behind. The
+# first run on a machine builds the image (mmdebstrap + mkfs.ext4 -d, a few
+# minutes).
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/vm_lib.sh)"
 e2e_guard "$@"
@@ -12,8 +14,38 @@ vm_init || exit 1
 trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
 
 IMG=$(vm_image bookworm "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}") || exit 1
+
+# fake_deb DIR NAME [DEPENDS]: a package with one file, /usr/share/NAME.
+fake_deb() {
+  local tree="$E2E/tree-$2"
+  mkdir -p "$tree/DEBIAN" "$tree/usr/share" "$1"
+  echo "$2" >"$tree/usr/share/$2"
+  printf 'Package: %s\nVersion: 1\nArchitecture: all\nMaintainer: t <t@example.org>\nDescription: t\n' "$2" >"$tree/DEBIAN/control"
+  [ -z "${3:-}" ] || echo "Depends: $3" >>"$tree/DEBIAN/control"
+  dpkg-deb --build "$tree" "$1/$2.deb" >/dev/null
+}
+# Installed disks of this test's own, away from the shared ones.
+VM_INSTALLED_DIR=$(mktemp -d "$VM_TMP/ssp-vm-lib-test.XXXXXX") || exit 1
+trap 'vm_cleanup_all; rm -rf "$E2E" "$VM_INSTALLED_DIR"' EXIT
+fake_deb "$E2E/ok" ssp-vmlib-ok
+fake_deb "$E2E/bad" ssp-vmlib-bad no-such-package-anywhere
+DISK=$(vm_installed "$IMG" "$E2E/ok")
+INSTALL_RC=$?
+BAD_RC=0
+vm_installed "$IMG" "$E2E/bad" >"$E2E/bad.out" 2>"$E2E/bad.err" || BAD_RC=$?
+
+case_install_fails_cleanly() {
+  expect_eq "vm_installed exit" 1 "$BAD_RC"
+  expect_eq "stdout" "" "$(cat "$E2E/bad.out")"
+  expect_contains "apt's error on stderr" "no-such-package-anywhere" "$(cat "$E2E/bad.err")"
+  # Only the good disk and its log (and the locks).
+  expect_eq "files left" "$(printf '%s\n' "${DISK##*/}" "${DISK##*/}.apt.log")" \
+    "$(ls "$VM_INSTALLED_DIR" | grep -v '\.lock$')"
+  expect_eq "loop mounts left" "" "$(grep ssp-vm-mnt /proc/mounts)"
+}
+
 BOOTED=0
-vm_boot v "$IMG" -- systemd.log_level=info ssp.marker=yes && BOOTED=1
+[ "$INSTALL_RC" -eq 0 ] && vm_boot v "$IMG" --disk "$DISK" -- systemd.log_level=info ssp.marker=yes && BOOTED=1
 echo "boot: ${VM_BOOT_SECONDS[v]:-?} s"
 QEMU=${VM_QEMU_PID[v]:-0}
 
@@ -81,7 +113,16 @@ case_modules_and_listeners() {
   expect_contains "journal" "Linux version" "$(vm_journal v -k -n 2000 -o cat)"
 }
 
+case_installed_package_in_the_vm() {
+  expect_eq "vm_installed exit" 0 "$INSTALL_RC"
+  expect_eq "installed" ssp-vmlib-ok "$(vm_debs_installed v "$E2E/ok")"
+  expect_eq "its file" ssp-vmlib-ok "$(vm_run v cat /usr/share/ssp-vmlib-ok)"
+  expect_eq "policy-rc.d left behind" "" "$(vm_run v ls /usr/sbin/policy-rc.d 2>/dev/null)"
+}
+
 e2e_case boots case_boots
+e2e_case installed_package_in_the_vm case_installed_package_in_the_vm
+e2e_case install_fails_cleanly case_install_fails_cleanly
 e2e_case runs_commands_inside case_runs_commands_inside
 e2e_case no_vsock_device_no_network_guarded_qemu case_no_vsock_device_no_network_guarded_qemu
 e2e_case modules_and_listeners case_modules_and_listeners
