@@ -12,9 +12,9 @@
 #     vhost_vsock) makes the udev rule start the re-check, which concludes
 #     "still no transport" once, binds nothing and fails nothing;
 #   - item 7: no console hint where vsock::22 is not bound.
-# One install boot and one test boot per suite. Run by ci/vm_test.sh. Real
-# AF_VSOCK only ever inside the VM: never copy a vm_run/vm_sh command into a
-# host-side test.
+# One test boot per suite, on the install shared with vm_ssh_test
+# (vm_installed). Run by ci/vm_test.sh. Real AF_VSOCK only ever inside the
+# VM: never copy a vm_run/vm_sh command into a host-side test.
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/vm_lib.sh)"
 e2e_guard "$@"
@@ -49,28 +49,12 @@ finish_vm() {
 
 note() { echo "note: $*"; }
 
-case_apt_install() {
-  vm_install_debs "$VM" "$VM_TEST_DEBS"
-  local want got
-  want=$(for d in "$VM_TEST_DEBS"/*.deb; do dpkg-deb -f "$d" Package; done | sort)
-  got=$(vm_run "$VM" dpkg-query -W -f '${Package} ${Status}\n' $want | awk '$4 == "installed" { print $1 }' | sort)
-  expect_eq "installed packages" "$want" "$got"
-}
-
-# install SUITE IMAGE DISK: the packages into DISK (a boot with
-# systemd.ssh_auto=no, writes kept), then power off.
-install() {
-  local suite=$1 vm="$1-install"
-  vm_boot "$vm" "$2" --disk "$3" --persist -- systemd.ssh_auto=no || return 1
-  TIMES[$suite-install-boot]=${VM_BOOT_SECONDS[$vm]}
-  FAILS_AT_BOOT=$E2E_FAILED
-  VM=$vm
-  local start=$SECONDS rc=0
-  e2e_case "${suite}_apt_installs_every_package_offline" case_apt_install || rc=1
-  TIMES[$suite-apt]=$((SECONDS - start))
-  [ "$E2E_FAILED" -eq "$FAILS_AT_BOOT" ] || rc=1
-  finish_vm
-  return "$rc"
+# The shared installed disk (vm_installed): apt installed the packages
+# there offline; this checks the result in the boot under test.
+case_apt_installed() {
+  echo "apt, installing on ${VM_DISK##*/}:"
+  vm_apt_summary "$VM_DISK"
+  expect_eq "installed packages" "$(vm_deb_names "$VM_TEST_DEBS")" "$(vm_debs_installed "$VM" "$VM_TEST_DEBS")"
 }
 
 # Our lines in this boot's journal (the generator through the kernel log,
@@ -229,8 +213,9 @@ for SUITE in ${VM_GEN_SUITES:-bookworm trixie}; do
   IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}") ||
     { e2e_case "${SUITE}_image" false; continue; }
   TIMES[$SUITE-image]=$((SECONDS - start))
-  vm_overlay "${IMG[$SUITE]}" || { e2e_case "${SUITE}_overlay" false; continue; }
-  install "$SUITE" "${IMG[$SUITE]}" "$VM_DISK" || { e2e_case "${SUITE}_install_boot" false; continue; }
+  start=$SECONDS
+  VM_DISK=$(vm_installed "${IMG[$SUITE]}" "$VM_TEST_DEBS") || { e2e_case "${SUITE}_install_boot" false; continue; }
+  TIMES[$SUITE-installed]=$((SECONDS - start))
 
   VM="$SUITE-auto"
   vm_boot "$VM" "${IMG[$SUITE]}" --disk "$VM_DISK" || { e2e_case "${SUITE}_boot" false; continue; }
@@ -240,6 +225,7 @@ for SUITE in ${VM_GEN_SUITES:-bookworm trixie}; do
   snapshot_at_boot
   note "$SUITE, no transport: systemd's own generator said:"
   sed 's/^/note:   /' "$E2E/systemd.boot"
+  e2e_case "${SUITE}_apt_installed_every_package_offline" case_apt_installed
   e2e_case "${SUITE}_vsock_modules_and_recheck_at_boot" case_vsock_modules_at_boot
   e2e_case "${SUITE}_no_transport_one_quiet_line" case_one_quiet_line
   e2e_case "${SUITE}_no_transport_recheck_armed_nothing_bound" case_recheck_armed
