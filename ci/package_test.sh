@@ -16,6 +16,7 @@
 # closing our sockets and leaving none of the packages' files. The last line
 # is "package: N passed, N failed". PKG_TEST_SUITES="bullseye" boots only
 # the suites named (for work on one; the Debian 13 comparison then fails).
+# PACKAGE_TEST_KEEP_DEBS=DIR copies the .debs it built into DIR.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -39,6 +40,10 @@ if [ -z "${PKG_TEST_DEB:-}" ]; then
   build_rc=$?
   echo "ci/package.sh took $((SECONDS - start)) s" >&2
   [ $build_rc -eq 0 ] || tail -40 "$out/build.log" >&2
+  # For ci/test.sh's VM stage, so that it tests these very files.
+  if [ $build_rc -eq 0 ] && [ -n "${PACKAGE_TEST_KEEP_DEBS:-}" ]; then
+    cp $debs "$PACKAGE_TEST_KEEP_DEBS"/
+  fi
   # The run under the guard goes on counting from here.
   e2e_case guard_builds_and_works case_guard_builds_and_works
   [ "$E2E_FAILED" -eq 0 ] || { rm -rf "$out"; e2e_finish package; exit 1; }

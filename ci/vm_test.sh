@@ -5,12 +5,14 @@
 #   ci/vm_test.sh             (as root; ci/test.sh runs it as its "vm" stage)
 #
 # Builds every .deb with ci/package.sh (or takes them from VM_TEST_DEBS, a
-# directory), builds the VM images once per machine (testdata/harness/vm_lib.sh,
-# cached in /var/cache/ssh-socket-proxy/vm; a few minutes each on a fresh
-# machine), then runs //testdata/harness:vm_ssh_test, :vm_libvirt_test and
-# :vm_generator_test (tagged "vm" and manual: only here). The harness's own
-# test, :vm_lib_test, is for changes to vm_lib.sh; every boot checks the
-# isolation anyway. The last line is "vm: N passed, N failed".
+# directory: ci/test.sh passes the package stage's), builds the VM images
+# once per machine (testdata/harness/vm_lib.sh, cached in
+# /var/cache/ssh-socket-proxy/vm; a few minutes each on a fresh machine), then
+# runs //testdata/harness:vm_ssh_test, :vm_libvirt_test and :vm_generator_test
+# (tagged "vm" and manual: only here) side by side, three VMs of one vCPU at
+# a time, on disks with the packages installed once per run (vm_installed). The
+# harness's own test, :vm_lib_test, is for changes to vm_lib.sh; every boot
+# checks the isolation anyway. The last line is "vm: N passed, N failed".
 #
 # SAFETY: qemu runs under testdata/harness/no_vsock with no vsock device and no
 # network; real AF_VSOCK happens only inside those VMs.
@@ -49,13 +51,27 @@ start=$SECONDS
   vm_image trixie "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null & b=$!
   vm_image bookworm libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
     --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null & c=$!
-  wait $a && wait $b && wait $c
+  wait $a && wait $b && wait $c || exit 1
+  # What each image listens on by itself (vm_baseline): a boot per image and
+  # machine, side by side, each in a shell whose EXIT trap powers it off. A
+  # failure is only reported: vm_ssh_test tries again and fails a case.
+  pids=()
+  for suite in bookworm trixie; do
+    (
+      trap vm_cleanup_all EXIT
+      trap 'exit 143' TERM
+      trap 'exit 130' INT
+      vm_baseline "$(vm_image "$suite" "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}")" >/dev/null
+    ) &
+    pids+=($!)
+  done
+  wait "${pids[0]}" && wait "${pids[1]}" || echo "ci/vm_test.sh: a baseline boot failed" >&2
 ) || fail "building the VM images failed"
 echo "ci/vm_test.sh: images ready in $((SECONDS - start)) s" >&2
 
 start=$SECONDS
 bazel test --noshow_progress --test_output=errors --test_summary=short \
-  --test_tag_filters=vm --test_env=VM_TEST_DEBS="$debs" \
+  --test_tag_filters=vm --test_env=VM_TEST_DEBS="$debs" --jobs=3 --local_test_jobs=3 \
   //testdata/harness:vm_ssh_test //testdata/harness:vm_libvirt_test \
   //testdata/harness:vm_generator_test \
   >"$work/bazel.log" 2>&1
