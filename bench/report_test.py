@@ -66,9 +66,13 @@ class ReportTest(unittest.TestCase):
         for title in ("## Hand-over latency", "## Relay throughput as an unprivileged user",
                       "## Interactive round trips", "## What one round trip costs",
                       "## Connection storm", "## Two writes, one answer (TCP relay)",
-                      "## Guest generator", "## Linking fixture", "## Why, where"):
+                      "## Guest generator", "## Linking fixture", "## Why, where",
+                      "## Relay throughput on one CPU"):
             self.assertIn(title, self.md)
         self.assertIn("16 MiB each way, median of 1", self.md)
+
+    def test_relay_on_one_cpu(self):
+        self.assertIn("| minimal relay | 4.100 | 6.900 | 0.500 | 0.730 | 2600 |", self.md)
 
 
 if __name__ == "__main__":

@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
-# Benchmarks: hand-over latency, relay throughput (as root and as an
-# unprivileged user), interactive round trips through the relay (AF_UNIX and
-# TCP, sessions alone and together) and what one costs, memory, binary size,
-# a connection storm, two writes over TCP, the guest generator, each against
-# what a user would pick instead. Reports figures; asserts no timing.
+# Benchmarks: hand-over latency, relay throughput (as root, as an
+# unprivileged user, and on one CPU), interactive round trips through the
+# relay (AF_UNIX and TCP, sessions alone and together) and what one costs,
+# memory, binary size, a connection storm, two writes over TCP, the guest
+# generator, each against what a user would pick instead. Reports figures;
+# asserts no timing.
 #
 # This script only runs the harnesses; each leaves a table in $work, and
 # bench/report.py writes the report from them (tested on a fixture by
@@ -34,9 +35,9 @@ bin=$BENCH_BIN
 proxy="$bin/cli/ssh-socket-proxy"
 
 if [ $quick -eq 1 ]; then
-  runs=5 warmup=1 bytes=$((16 << 20)) reps=1 storm=10 rounds=20 out=$(mktemp -d /tmp/bench-quick.XXXXXX)
+  runs=5 warmup=1 bytes=$((16 << 20)) reps=1 pinned_reps=1 storm=10 rounds=20 out=$(mktemp -d /tmp/bench-quick.XXXXXX)
 else
-  runs=300 warmup=20 bytes=$((1 << 30)) reps=3 storm=200 rounds=2000 out=docs
+  runs=300 warmup=20 bytes=$((1 << 30)) reps=3 pinned_reps=9 storm=200 rounds=2000 out=docs
 fi
 work=$(mktemp -d /tmp/bench.XXXXXX)
 pids=()
@@ -80,6 +81,15 @@ echo "== relay throughput as $user_name ($((bytes >> 20)) MiB each way, median o
   "ssh-socket-proxy as $self_name=stream:$proxy --mode=relay unix{} 22" \
   "ssh-socket-proxy as $user_name=stream:$as_user $work/ssh-socket-proxy --mode=relay unix{} 22" |
   tee "$work/relay_user.tsv" >&2
+
+# The same with every process on one CPU: unpinned, direct moves 3 GB/s or
+# 10 depending on whether its two threads share a CPU, and one run's ratio
+# is a lottery of placements (bench/why.md); pinned, it compares work.
+echo "== relay throughput, one CPU ($((bytes >> 20)) MiB each way, median of $pinned_reps)" >&2
+taskset -c 0 "$bin/bench/bench" relay "$bytes" "$pinned_reps" "$work" \
+  "ssh-socket-proxy=stream:$proxy --mode=relay unix{} 22" \
+  "minimal relay=stream:$bin/bench/minimal_relay poll 262144 0 1048576 {}" |
+  tee "$work/relay_pinned.tsv" >&2
 
 relays_unix=("ssh-socket-proxy=stream:$proxy --mode=relay unix{} 22"
              "socat=stream:socat - UNIX-CONNECT:{}"
