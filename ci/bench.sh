@@ -178,6 +178,11 @@ UsePAM no
 StrictModes no
 PermitRootLogin prohibit-password
 LogLevel ERROR
+# bash reads ~/.bashrc for a command from sshd unless it is a nested shell:
+# SHLVL=1 makes it one. The storm measures the proxy and sshd, not the rc
+# files of whoever runs it (a root .bashrc that runs pyenv made 5 of 200
+# sessions fail on pyenv's lock).
+SetEnv SHLVL=1
 CONF
 echo "storm $(cut -d' ' -f1,2 "$work/host_key.pub")" >"$work/known_hosts"
 cat >"$work/ssh_config" <<CONF
@@ -199,8 +204,7 @@ for _ in $(seq 100); do [ -S "$work/storm.sock" ] && break; sleep 0.05; done
 start=$(date +%s.%N)
 storm_pids=()
 for i in $(seq "$storm"); do
-  # stdout only: the remote shell's start-up may talk on stderr (a login
-  # shell's rc files run for every session, and take part in the time).
+  # stdout only: the remote shell's start-up may talk on stderr.
   timeout 120 ssh -F "$work/ssh_config" "unix$work/storm.sock" "echo $i" \
     >"$work/storm.$i" 2>"$work/storm.$i.err" &
   storm_pids+=($!)
