@@ -70,7 +70,8 @@
 #   way an image builder installs packages; D.apt.log keeps apt's output.
 #   Built once per image and set of .debs (the VM tests share it), under a
 #   lock, in VM_INSTALLED_DIR (VM_CACHE/installed), which keeps the newest
-#   VM_INSTALLED_KEEP (4). Boot it with `vm_boot NAME P --disk D` (snapshot: D never changes).
+#   VM_INSTALLED_KEEP (4). Boot it with `vm_boot NAME P --disk D`
+#   (snapshot: D never changes).
 #   Returns 1, with apt's output on stderr, if apt failed. Installing in a
 #   booted system is the package stage's (ci/package_test.sh).
 # vm_baseline P
@@ -417,26 +418,32 @@ vm_run() {
 
 vm_sh() { local name=$1; shift; vm_run "$name" bash -c "$1"; }
 
+# vm_once FILE CMD...: runs CMD under FILE.lock unless FILE is there, looked
+# at again once the lock is held (a test beside this one may have made it).
+# A descriptor rather than a subshell: a VM that CMD boots stays in this
+# shell's arrays, so the EXIT trap powers it off on every path.
+vm_once() {
+  local file=$1 lock rc=0
+  shift
+  [ -s "$file" ] && return 0
+  exec {lock}>"$file.lock" || return 1
+  if ! flock -w 900 "$lock"; then
+    echo "vm_lib: lock on $file timed out" >&2
+    rc=1
+  elif [ ! -s "$file" ]; then
+    "$@" || rc=1
+  fi
+  exec {lock}>&-
+  return "$rc"
+}
+
 vm_installed() {
-  local prefix=$1 debs=$2 dir=${VM_INSTALLED_DIR:-$VM_CACHE/installed} key disk lock rc=0
+  local prefix=$1 debs=$2 dir=${VM_INSTALLED_DIR:-$VM_CACHE/installed} key disk
   key=$( { basename "$prefix"; cat "$debs"/*.deb; declare -f vm_build_installed vm_chroot_apt; } |
     sha256sum | cut -c1-12)
   disk="$dir/$(basename "$prefix")-$key.img"
-  if [ ! -s "$disk" ]; then
-    mkdir -p "$dir" || return 1
-    exec {lock}>"$disk.lock" || return 1
-    if ! flock -w 900 "$lock"; then
-      echo "vm_lib: lock on $disk timed out" >&2
-      rc=1
-    elif [ ! -s "$disk" ]; then
-      vm_build_installed "$prefix" "$debs" "$disk" || rc=1
-      ls -t "$dir"/*.img | tail -n +"$((${VM_INSTALLED_KEEP:-4} + 1))" |
-        while read -r old; do rm -f -- "$old" "$old".*; done
-    fi
-    exec {lock}>&-
-  fi
-  [ "$rc" -eq 0 ] && echo "$disk"
-  return "$rc"
+  mkdir -p "$dir" && vm_once "$disk" vm_build_installed "$prefix" "$debs" "$disk" || return 1
+  echo "$disk"
 }
 
 vm_build_installed() {
@@ -451,8 +458,8 @@ vm_build_installed() {
   else
     rc=1
   fi
-  rmdir "$mnt"
-  VM_MOUNTS=("${VM_MOUNTS[@]/#$mnt/}")  # emptied: vm_cleanup_all skips it
+  # Still mounted: vm_cleanup_all tries again at exit.
+  mountpoint -q "$mnt" || { rmdir "$mnt"; VM_MOUNTS=("${VM_MOUNTS[@]/#$mnt/}"); }
   if [ "$rc" -ne 0 ]; then
     tail -30 "$disk.apt.log.tmp" >&2
     rm -f "$disk.tmp" "$disk".*.tmp
@@ -460,6 +467,8 @@ vm_build_installed() {
   fi
   mv "$disk.apt.log.tmp" "$disk.apt.log" && mv "$disk.tmp" "$disk" || return 1
   echo "vm_lib: installed $(cd "$debs" && echo *.deb) on $(basename "$prefix") in $((SECONDS - start)) s" >&2
+  ls -t "$(dirname "$disk")"/*.img | tail -n +"$((${VM_INSTALLED_KEEP:-4} + 1))" |
+    while read -r old; do rm -f -- "$old" "$old".*; done
 }
 
 # vm_chroot_apt ROOT DIR: apt-get install ./*.deb of DIR inside ROOT, under
@@ -475,25 +484,17 @@ vm_chroot_apt() {
 }
 
 vm_baseline() {
-  local prefix=$1 name lock rc=0
+  vm_once "$1.baseline" vm_take_baseline "$1" || return 1
+  echo "$1.baseline"
+}
+
+vm_take_baseline() {
+  local prefix=$1 name rc=0
   name="baseline-$(basename "$prefix")"
-  if [ ! -s "$prefix.baseline" ]; then
-    exec {lock}>"$prefix.baseline.lock" || return 1
-    if ! flock -w 900 "$lock"; then
-      echo "vm_lib: lock on $prefix.baseline timed out" >&2
-      rc=1
-    elif [ ! -s "$prefix.baseline" ]; then
-      if vm_boot "$name" "$prefix" -- systemd.ssh_auto=no; then
-        vm_listening "$name" >"$prefix.baseline.tmp" && [ -s "$prefix.baseline.tmp" ] &&
-          mv "$prefix.baseline.tmp" "$prefix.baseline" || rc=1
-        vm_poweroff "$name"
-      else
-        rc=1
-      fi
-    fi
-    exec {lock}>&-
-  fi
-  [ "$rc" -eq 0 ] && echo "$prefix.baseline"
+  vm_boot "$name" "$prefix" -- systemd.ssh_auto=no || return 1
+  vm_listening "$name" >"$prefix.baseline.tmp" && [ -s "$prefix.baseline.tmp" ] &&
+    mv "$prefix.baseline.tmp" "$prefix.baseline" || rc=1
+  vm_poweroff "$name"
   return "$rc"
 }
 
