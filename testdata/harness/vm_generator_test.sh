@@ -18,17 +18,7 @@
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/vm_lib.sh)"
 e2e_guard "$@"
-e2e_begin ssp-vm-gen
-vm_init || exit 1
-trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
-VM_RUN_TIMEOUT=120
-
-if ! compgen -G "${VM_TEST_DEBS:-/nonexistent}/*.deb" >/dev/null; then
-  echo "vm_generator_test: VM_TEST_DEBS must name a directory with ci/package.sh's .deb files (ci/vm_test.sh sets it)" >&2
-  e2e_case packages_given false
-  e2e_finish vm_generator
-  exit 1
-fi
+vm_test_begin generator
 
 # The man page's lines (LOG; "A vsock transport that comes late").
 NO_TRANSPORT='not listening on vsock::22: no guest-to-host vsock transport (virtio-vsock, hv_sock, VMCI); looking again when one appears'

@@ -82,6 +82,12 @@
 # vm_debs_installed NAME DIR   those of them dpkg in VM NAME has installed
 # vm_apt_summary D             what apt said when vm_installed made D
 #   (its Unpacking, Setting up, E: and W: lines), indented
+# vm_test_begin NAME
+#   The start of the VM test vm_NAME_test, after e2e_guard (it needs
+#   e2e_lib.sh): $E2E, vm_init, an EXIT trap that powers every VM off and
+#   removes $E2E, VM_RUN_TIMEOUT 120 s (an ssh login, virsh or a nested qemu
+#   in a TCG VM takes seconds; on a loaded machine, many), and VM_TEST_DEBS
+#   checked: without .debs the test fails the case packages_given and exits.
 # vm_isolation_check NAME   the SAFETY properties above, for a running VM
 # vm_console NAME       the file with the serial console (kernel, generators)
 # vm_keep_logs NAME     copies console and journal to VM_LOG_DIR, says where
@@ -496,6 +502,19 @@ vm_take_baseline() {
     mv "$prefix.baseline.tmp" "$prefix.baseline" || rc=1
   vm_poweroff "$name"
   return "$rc"
+}
+
+vm_test_begin() {
+  local name=$1
+  e2e_begin "ssp-vm-$name"
+  vm_init || exit 1
+  trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
+  VM_RUN_TIMEOUT=120
+  compgen -G "${VM_TEST_DEBS:-/nonexistent}/*.deb" >/dev/null && return 0
+  echo "vm_${name}_test: VM_TEST_DEBS must name a directory with ci/package.sh's .deb files (ci/vm_test.sh sets it)" >&2
+  e2e_case packages_given false
+  e2e_finish "vm_$name"
+  exit 1
 }
 
 vm_deb_names() { local d; for d in "$1"/*.deb; do dpkg-deb -f "$d" Package; done | sort; }

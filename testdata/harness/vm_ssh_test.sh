@@ -27,18 +27,7 @@
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/vm_lib.sh)"
 e2e_guard "$@"
-e2e_begin ssp-vm-ssh
-vm_init || exit 1
-trap 'vm_cleanup_all; rm -rf "$E2E"' EXIT
-# An ssh login in a TCG VM takes seconds; on a loaded machine, many.
-VM_RUN_TIMEOUT=120
-
-if ! compgen -G "${VM_TEST_DEBS:-/nonexistent}/*.deb" >/dev/null; then
-  echo "vm_ssh_test: VM_TEST_DEBS must name a directory with ci/package.sh's .deb files (ci/vm_test.sh sets it)" >&2
-  e2e_case packages_given false
-  e2e_finish vm_ssh
-  exit 1
-fi
+vm_test_begin ssh
 
 # ssh as root, keys made in each boot; the VM's host key pinned for
 # every vsock name. BatchMode: a prompt would hang the test, not fail it.
