@@ -4,8 +4,9 @@
 #   ci/package_test.sh        (as root; ci/test.sh runs it as its "package" stage)
 #
 # Builds them with ci/package.sh as a build daemon would (HOME does not
-# exist), checks them with lintian and dpkg-deb, then, in booted Debian 11,
-# 12 and 13 guests (testdata/harness: systemd-nspawn under the vsock guard, no
+# exist), checks them with lintian and dpkg-deb, then, in booted Debian 11
+# (split /usr as mmdebstrap makes it, and merged as a new install is), 12 and
+# 13 guests (testdata/harness: systemd-nspawn under the vsock guard, no
 # network): dpkg -i, `apt-get install ./ssh-socket-proxy-libvirt_*.deb`
 # (offline: the rootfs has its libraries, as a host with libvirt would),
 # reboot, ssh from this host into the guest through
@@ -15,7 +16,8 @@
 # the same ssh sockets as Debian 13's own generator, and apt-get purge
 # closing our sockets and leaving none of the packages' files. The last line
 # is "package: N passed, N failed". PKG_TEST_SUITES="bullseye" boots only
-# the suites named (for work on one; the Debian 13 comparison then fails).
+# the suites named (for work on one; the Debian 13 comparison then fails);
+# the names are bullseye, bullseye_merged_usr, bookworm and trixie.
 # PACKAGE_TEST_KEEP_DEBS=DIR copies the .debs it built into DIR.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -257,6 +259,15 @@ guest_qemu_dry_run() {
   echo "rc=$?"
 }
 
+# guest_rootfs for a name of PKG_TEST_SUITES: SUITE_merged_usr is SUITE
+# with /usr merged from the start.
+suite_rootfs() {
+  case $1 in
+    *_merged_usr) guest_rootfs --merged-usr "${1%_merged_usr}" "${@:2}" ;;
+    *) guest_rootfs "$@" ;;
+  esac
+}
+
 # Boots, installs and reboots a guest of SUITE at the top level (guests must
 # not be started from a case's subshell); the cases then inspect it. Sets
 # INSTALL_LOG, INSTALL_RC, LIBVIRT_LOG, LIBVIRT_RC, QEMU_BEFORE, BOOTED,
@@ -264,7 +275,7 @@ guest_qemu_dry_run() {
 setup_guest() {
   local suite=$1 tar t0=$SECONDS
   INSTALL_RC=none LIBVIRT_RC=none LIBVIRT_LOG="" QEMU_BEFORE="" BOOTED=0 REBOOTED=0
-  tar=$(guest_rootfs "$suite" "${GUEST_DEPS[@]}") || return 1
+  tar=$(suite_rootfs "$suite" "${GUEST_DEPS[@]}") || return 1
   guest_unpack "$tar" || return 1
   local root=$GUEST_DIR
   EXPORT=$(mktemp -d "$E2E/export-$suite.XXXXXX")
@@ -395,9 +406,10 @@ case_generator_serves() {
   ssh_sockets_listen
 }
 
-# Debian 11 is not merged-/usr: systemd 247 runs generators from /lib, and
-# the postinst linked ours there. Debian 12 and 13 are merged: no link (the
-# path is the packaged file itself).
+# Debian 11 as mmdebstrap makes it is not merged-/usr: systemd 247 runs
+# generators from /lib, and the postinst linked ours there. Debian 11 as
+# installed new, 12 and 13 are merged: no link (the path is the packaged
+# file itself, which a link made there would replace with a link to itself).
 case_generator_link() {
   local link=/lib/systemd/system-generators/ssh-socket-proxy-generator
   if [ "$SUITE" = bullseye ]; then
@@ -405,8 +417,13 @@ case_generator_link() {
     expect_eq "link" /usr/lib/systemd/system-generators/ssh-socket-proxy-generator \
       "$(guest_run g readlink "$link")"
   else
+    [ "$SUITE" != bullseye_merged_usr ] ||
+      expect_eq "/lib is /usr/lib" merged "$(guest_run g sh -c '[ /lib -ef /usr/lib ] && echo merged')" || return 1
     guest_run g test -f "$link" -a ! -L "$link" || { echo "  $link is not the packaged file"; return 1; }
   fi
+  # Every packaged file is as shipped (the generator above all).
+  [[ "$SUITE" != bullseye* ]] ||
+    expect_eq "dpkg --verify" "" "$(guest_run g dpkg --verify ssh-socket-proxy 2>&1)"
 }
 
 # Debian 13 (systemd 257): systemd-ssh-generator serves, ours writes nothing,
@@ -474,17 +491,18 @@ case_purge_leaves_nothing() {
 case_same_sockets_as_debian_13() {
   expect_contains "Debian 13" "unix /run/ssh-unix-local/socket" "${LISTENING_SSH[trixie]:-}"
   expect_eq "Debian 11" "${LISTENING_SSH[trixie]:-}" "${LISTENING_SSH[bullseye]:-}"
+  expect_eq "Debian 11, merged /usr" "${LISTENING_SSH[trixie]:-}" "${LISTENING_SSH[bullseye_merged_usr]:-}"
   expect_eq "Debian 12" "${LISTENING_SSH[trixie]:-}" "${LISTENING_SSH[bookworm]:-}"
 }
 
 # PKG_TEST_SUITES: a subset, when working on one.
-for SUITE in ${PKG_TEST_SUITES:-bullseye bookworm trixie}; do
+for SUITE in ${PKG_TEST_SUITES:-bullseye bullseye_merged_usr bookworm trixie}; do
   suite=$SUITE
   setup_guest "$suite"
   LISTENING_SSH[$suite]=$(ssh_listening)
   e2e_case "${suite}_installs" case_installs
   e2e_case "${suite}_qemu_needs_the_libvirt_package" case_qemu_needs_the_libvirt_package
-  if [ "$suite" = bullseye ]; then
+  if [[ "$suite" == bullseye* ]]; then
     e2e_case "${suite}_libvirt_refused_for_old_glibc" case_libvirt_refused_for_old_glibc
   else
     e2e_case "${suite}_libvirt_installs_and_serves" case_libvirt_installs_and_serves

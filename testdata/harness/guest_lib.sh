@@ -14,13 +14,19 @@
 #   Locates testdata/harness/no_vsock (runfiles or source tree) and installs
 #   an EXIT trap that powers off every guest and removes every unpacked root.
 #   A caller with its own EXIT trap calls guest_cleanup_all from it instead.
-# guest_rootfs SUITE [PACKAGE...]
+# guest_rootfs [--merged-usr] SUITE [PACKAGE...]
 #   Prints the path of a tarball of SUITE with systemd, systemd-sysv,
 #   openssh-server, dbus and PACKAGE... (mmdebstrap --variant=apt, the host's
 #   apt sources). Cached in $GUEST_CACHE (/var/cache/ssh-socket-proxy/rootfs)
 #   under a name keyed by suite, architecture and the sorted package list;
 #   built under a lock into a temporary file and renamed, so concurrent tests
 #   build it once and never see half a tarball. A build takes 15-60 s.
+#   mmdebstrap merges /usr only where the suite's packages do (Debian 12
+#   and later); --merged-usr makes /bin, /sbin and /lib links into /usr
+#   before anything is installed, as debootstrap and the installer set up a
+#   new Debian 11 (mmdebstrap's merged-usr setup hook; its placeholder
+#   usr-is-merged package, which such an install does not have, is purged).
+#   The variant is part of the cache key and the name.
 # guest_unpack TARBALL
 #   Sets GUEST_DIR to a fresh directory (under $GUEST_TMP, /var/tmp) holding
 #   TARBALL (2-3 s). Not in $(...): the directory is registered for removal
@@ -112,13 +118,19 @@ guest_init() {
 }
 
 guest_rootfs() {
+  local variant="" hooks=()
+  if [ "${1:-}" = --merged-usr ]; then
+    variant=" merged-usr"; shift
+    hooks=(--setup-hook=/usr/share/mmdebstrap/hooks/merged-usr/setup00.sh
+      --customize-hook='chroot "$1" dpkg --purge usr-is-merged')
+  fi
   local suite=$1; shift
   local arch pkgs key tar
   arch=$(dpkg --print-architecture)
   pkgs=$(printf '%s\n' "${GUEST_BASE_PACKAGES[@]}" "$@" | sort -u | paste -sd, -)
   # The name shows what is inside; the hash keeps it short and exact.
-  key=$(printf '%s %s %s\n' "$suite" "$arch" "$pkgs" | sha256sum | cut -c1-12)
-  tar="$GUEST_CACHE/$suite-$arch-$key.tar"
+  key=$(printf '%s %s %s%s\n' "$suite" "$arch" "$pkgs" "$variant" | sha256sum | cut -c1-12)
+  tar="$GUEST_CACHE/$suite${variant:+-merged-usr}-$arch-$key.tar"
   if [ -s "$tar" ]; then echo "$tar"; return 0; fi
   mkdir -p "$GUEST_CACHE"
   (
@@ -131,12 +143,12 @@ guest_rootfs() {
     # Under the lock, any other half-built file is left over from a killed run.
     rm -f "$GUEST_CACHE"/.building-*-"${tar##*/}"
     if ! timeout 600 mmdebstrap --quiet --format=tar --variant=apt --include="$pkgs" \
-      "$suite" "$tmp" >"$tar.log" 2>&1; then
+      "${hooks[@]}" "$suite" "$tmp" >"$tar.log" 2>&1; then
       tail -20 "$tar.log" >&2
       rm -f "$tmp"
       exit 1
     fi
-    printf '%s\n' "$suite $arch $pkgs" >"$tar.txt"
+    printf '%s\n' "$suite $arch $pkgs$variant" >"$tar.txt"
     mv "$tmp" "$tar"
   ) 9>"$tar.lock" || return 1
   echo "$tar"
