@@ -85,7 +85,7 @@ TEST_F(RunTest, ConnectsHandsOverAndClosesItsCopy) {
                           "open(/proc/4242/comm, O_CLOEXEC)", "read(9, 32)", "close(9)",
                           "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
                           "connect(3, unix:/run/vm.sock)",
-                          "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)", "close(3)"));
+                          "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)", "close(3)"));
   EXPECT_TRUE(sys_.open_fds().empty());
   EXPECT_THAT(debug_, ElementsAre("host unix/run/vm.sock is unix /run/vm.sock",
                                   "mode fdpass",

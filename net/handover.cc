@@ -85,8 +85,11 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
   cmsg->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 
+  const absl::Time deadline = sys.Now() + kHandOverTimeout;
   for (;;) {
-    SyscallResult<ssize_t> r = sys.SendMsg(channel, &msg, MSG_NOSIGNAL);
+    // MSG_DONTWAIT: ssh's socketpair is blocking, and a blocking sendmsg
+    // would wait for room without a bound.
+    SyscallResult<ssize_t> r = sys.SendMsg(channel, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (r.ok()) {
       // One byte or nothing: a stream socket sends the byte and the
       // descriptor together.
@@ -96,10 +99,16 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
     }
     if (r.error == EINTR) continue;
     if (r.error == EAGAIN || r.error == EWOULDBLOCK) {
-      // ssh reads the descriptor as soon as it has started us: no bound.
-      absl::StatusOr<short> w = PollUntil(sys, channel, POLLOUT, absl::InfiniteFuture(),
-                                          absl::StrCat("fd ", channel));
+      absl::StatusOr<short> w =
+          PollUntil(sys, channel, POLLOUT, deadline, absl::StrCat("fd ", channel));
       if (!w.ok()) return w.status();
+      if (*w == 0) {
+        return WithWaitingHelps(
+            absl::DeadlineExceededError(absl::StrCat(
+                "handing the connection over on fd ", channel, ": nothing read it within ",
+                absl::FormatDuration(kHandOverTimeout))),
+            false);
+      }
       continue;
     }
     if (r.error == EPIPE || r.error == ECONNRESET) {

@@ -174,7 +174,8 @@ SyscallResult<ssize_t> FakeSyscalls::SendMsg(int fd, const msghdr* msg,
   Step s = Next("sendmsg", fd,
                 absl::StrCat("sendmsg(", fd, ", ", Bytes(data.data(), data.size()),
                              rights,
-                             (flags & MSG_NOSIGNAL) ? ", MSG_NOSIGNAL" : "", ")"));
+                             (flags & MSG_NOSIGNAL) ? ", MSG_NOSIGNAL" : "",
+                             (flags & MSG_DONTWAIT) ? ", MSG_DONTWAIT" : "", ")"));
   return {static_cast<ssize_t>(s.value_.value_or(static_cast<int64_t>(data.size()))),
           s.error_};
 }

@@ -84,7 +84,7 @@ class FakeSyscalls : public Syscalls {
 
   // Every call made so far, rendered for assertions, e.g.
   // "connect(3, unix:/run/x.sock)", "write(3, \"CONNECT 22\\n\")",
-  // "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)".
+  // "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)".
   const std::vector<std::string>& log() const { return log_; }
 
   // Descriptors returned by socket/open and not yet closed.
