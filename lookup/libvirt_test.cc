@@ -272,6 +272,8 @@ TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
             "the qemu/ lookup helper /opt/x/ssh-socket-proxy-libvirt may not be run "
             "(Permission denied): make it executable (chmod 755 "
             "/opt/x/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt");
+  EXPECT_EQ(net::ErrnoOf(d.status()), EACCES);
+  EXPECT_EQ(net::HintOf(d.status()), "");  // the advice is in the message once
 }
 
 // The helper answered and exited; its status is lost or cannot be had.

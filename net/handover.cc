@@ -59,14 +59,14 @@ absl::StatusOr<bool> PeerIsSsh(Syscalls& sys, int fd) {
   socklen_t len = sizeof(cred);
   SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
   if (!r.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "getsockopt(", fd, ", SO_PEERCRED): ", std::strerror(r.error)));
+    return Recoded(SyscallError(r.error, absl::StrCat("getsockopt(", fd, ", SO_PEERCRED)")),
+                   absl::StatusCode::kFailedPrecondition);
   }
   if (len != sizeof(cred) || cred.pid <= 0) {
     return absl::FailedPreconditionError("its peer's process is not visible from here");
   }
   absl::StatusOr<std::string> comm = ReadComm(sys, cred.pid);
-  if (!comm.ok()) return absl::FailedPreconditionError(comm.status().message());
+  if (!comm.ok()) return Recoded(comm.status(), absl::StatusCode::kFailedPrecondition);
   return *comm == kSshComm;
 }
 
@@ -112,9 +112,10 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
       continue;
     }
     if (r.error == EPIPE || r.error == ECONNRESET) {
-      return absl::UnavailableError(
-          absl::StrCat("ssh closed its end before taking the connection (sendmsg: ",
-                       std::strerror(r.error), ")"));
+      const absl::Status failed = SyscallError(r.error, "sendmsg");
+      return Recoded(Reworded(failed, absl::StrCat("ssh closed its end before taking "
+                                                   "the connection (", failed.message(), ")")),
+                     absl::StatusCode::kUnavailable);
     }
     return SyscallError(r.error, absl::StrCat("sendmsg on fd ", channel));
   }

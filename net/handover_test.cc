@@ -7,6 +7,9 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/error.h"
@@ -56,8 +59,10 @@ TEST(SendFdTest, SshWentAway) {
     sys.Expect("sendmsg").Fails(error);
     absl::Status s = SendFd(sys, 1, 3);
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
-    EXPECT_THAT(std::string(s.message()),
-                HasSubstr("ssh closed its end before taking the connection"));
+    EXPECT_EQ(s.message(),
+              absl::StrCat("ssh closed its end before taking the connection (sendmsg: ",
+                           std::strerror(error), ")"));
+    EXPECT_EQ(ErrnoOf(s), error);
   }
 }
 
@@ -74,6 +79,7 @@ TEST(SendFdTest, OtherErrors) {
   sys.Expect("sendmsg").Fails(ENOTSOCK);
   absl::Status s = SendFd(sys, 1, 3);
   EXPECT_EQ(s.message(), "sendmsg on fd 1: Socket operation on non-socket");
+  EXPECT_EQ(ErrnoOf(s), ENOTSOCK);
 }
 
 TEST(IsUnixSocketTest, DistinguishesChannels) {
