@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "cli/options.h"
 #include "cli/render.h"
-#include "net/syscalls.h"
+#include "lookup/process.h"
 
 namespace sshproxy::cli {
 
@@ -38,7 +38,7 @@ struct Io {
 // with --wait, the machine/NAME lookup is retried along with the connect.
 // Errors carry one line that says what failed and why, with a hint for the
 // common cases; ExitCode() maps them to the documented exit codes.
-absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io);
+absl::Status Run(lookup::ProcessSyscalls& sys, const Options& options, const Io& io);
 
 }  // namespace sshproxy::cli
 

@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lookup/testing/fake_process.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::cli {
@@ -30,7 +31,8 @@ std::string Rendered(const absl::Status& s) {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using net::FakeSyscalls;
+// The proxy's fake kernel: net's calls and lookup's process calls.
+using FakeSyscalls = lookup::FakeProcessSyscalls;
 
 // stdout is an AF_UNIX socket whose peer is the process `pid`, named `comm`.
 void ExpectStdoutPeer(FakeSyscalls& sys, int pid, const std::string& comm) {

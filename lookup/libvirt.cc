@@ -159,7 +159,7 @@ absl::StatusOr<std::string> ReadAnswer(net::Syscalls& sys, int fd, absl::Time de
 // Collects the helper's exit status. It closed its output, so it is exiting;
 // one that lingers past `deadline` is killed. nullopt: the status is lost
 // (ECHILD: the kernel reaped it, as it does while SIGCHLD is ignored).
-absl::StatusOr<std::optional<int>> Reap(net::Syscalls& sys, pid_t pid, absl::Time deadline,
+absl::StatusOr<std::optional<int>> Reap(ProcessSyscalls& sys, pid_t pid, absl::Time deadline,
                                         bool kill) {
   for (;;) {
     int status = 0;
@@ -208,7 +208,7 @@ absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view d
 // replaced by the path), its stdout and stderr on `out_fd`. A path that is
 // missing (ENOENT) or may not be run (EACCES: a noexec mount, a lost mode)
 // leaves the next one to try.
-absl::StatusOr<pid_t> SpawnHelper(net::Syscalls& sys, const std::vector<std::string>& paths,
+absl::StatusOr<pid_t> SpawnHelper(ProcessSyscalls& sys, const std::vector<std::string>& paths,
                                   std::vector<std::string> args, int out_fd) {
   std::string denied;  // the first path that is there but may not be run
   for (const std::string& path : paths) {
@@ -286,7 +286,7 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
   return DecodeDomain(answer, output);
 }
 
-absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(net::Syscalls& sys,
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(ProcessSyscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout) {
   const absl::Time deadline = sys.Now() + timeout;
