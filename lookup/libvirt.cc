@@ -157,7 +157,8 @@ absl::StatusOr<std::string> ReadAnswer(net::Syscalls& sys, int fd, absl::Time de
 }
 
 // Collects the helper's exit status. It closed its output, so it is exiting;
-// one that lingers past `deadline` is killed. nullopt: the status is lost
+// one that lingers past `deadline` is killed. A loop of its own rather than
+// net::PollUntil on a pidfd: net/io.h says why. nullopt: the status is lost
 // (ECHILD: the kernel reaped it, as it does while SIGCHLD is ignored).
 absl::StatusOr<std::optional<int>> Reap(ProcessSyscalls& sys, pid_t pid, absl::Time deadline,
                                         bool kill) {
