@@ -37,7 +37,8 @@ struct Io {
 // AF_UNIX socket whose peer is ssh (net::PeerIsSsh), and relays otherwise;
 // with --wait, the machine/NAME lookup is retried along with the connect.
 // Errors carry one line that says what failed and why, with a hint for the
-// common cases; ExitCode() maps them to the documented exit codes.
+// common cases; cli/render.h's ErrorLine() and ExitCode() turn them into
+// the line and the documented exit code.
 absl::Status Run(lookup::ProcessSyscalls& sys, const Options& options, const Io& io);
 
 }  // namespace sshproxy::cli

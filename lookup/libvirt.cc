@@ -39,6 +39,10 @@ constexpr absl::string_view kHelperPackage = "ssh-socket-proxy-libvirt";
 
 // What ld.so prints before the library's name when it cannot load one:
 // "PROG: error while loading shared libraries: libx.so.1: cannot open ...".
+// The one decision in this tree taken on an error's text, and only when the
+// helper's exit status is lost (waitpid's ECHILD, see Reap): with a status,
+// exit 127 decides. The text is a foreign program's, and
+// there is no other source; README's Layout names this exception.
 constexpr absl::string_view kLoaderWords = "error while loading shared libraries: ";
 
 // Text from the helper for a message: its first line, printable, bounded.
