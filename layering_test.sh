@@ -39,7 +39,8 @@ for pkg in cli lookup net parser libvirt generator; do
   [ -d "$pkg" ] || { echo "layering_test: no $pkg/ under $root" >&2; exit 2; }
   # #include "pkg/..." lines.
   while IFS=: read -r file line text; do
-    to=$(sed -nE 's/^[[:space:]]*#[[:space:]]*include[[:space:]]+"([^"]+)".*/\1/p' <<<"$text")
+    [[ "$text" =~ \"([^\"]+)\" ]] || continue
+    to=${BASH_REMATCH[1]}
     [[ "$to" =~ ^($ours)/ ]] || continue
     checked=$((checked + 1))
     if ! allowed "$pkg" "$to"; then
