@@ -33,6 +33,9 @@ if [ -z "${BENCH_UNDER_NO_VSOCK:-}" ]; then
 fi
 bin=$BENCH_BIN
 proxy="$bin/cli/ssh-socket-proxy"
+# sshd_setup and start_sshd: the sshd of the end-to-end tests, for the storm.
+source testdata/harness/e2e_lib.sh
+set -e  # e2e_lib.sh sets -uo pipefail only
 
 if [ $quick -eq 1 ]; then
   runs=5 warmup=1 bytes=$((16 << 20)) reps=1 pinned_reps=1 storm=10 rounds=20 out=$(mktemp -d /tmp/bench-quick.XXXXXX)
@@ -167,24 +170,16 @@ echo "== binaries" >&2
 } | tee "$work/binaries.tsv" >&2
 
 echo "== connection storm: $storm concurrent ssh sessions" >&2
-ssh-keygen -q -t ed25519 -N '' -f "$work/host_key"
-ssh-keygen -q -t ed25519 -N '' -f "$work/id"
-cp "$work/id.pub" "$work/authorized_keys"
-cat >"$work/sshd_config" <<CONF
-HostKey $work/host_key
-AuthorizedKeysFile $work/authorized_keys
-PidFile none
-UsePAM no
-StrictModes no
-PermitRootLogin prohibit-password
-LogLevel ERROR
+# The harness's throwaway sshd (testdata/harness/e2e_lib.sh: keys, config,
+# known_hosts pinned under the alias "storm"), socket-activated, one sshd -i
+# per connection.
+E2E=$work
+sshd_setup "$work" storm
 # bash reads ~/.bashrc for a command from sshd unless it is a nested shell:
 # SHLVL=1 makes it one. The storm measures the proxy and sshd, not the rc
 # files of whoever runs it (a root .bashrc that runs pyenv made 5 of 200
 # sessions fail on pyenv's lock).
-SetEnv SHLVL=1
-CONF
-echo "storm $(cut -d' ' -f1,2 "$work/host_key.pub")" >"$work/known_hosts"
+echo "SetEnv SHLVL=1" >>"$work/sshd_config"
 cat >"$work/ssh_config" <<CONF
 Host *
   ProxyCommand $proxy %h %p %n
@@ -192,15 +187,13 @@ Host *
   HostKeyAlias storm
   UserKnownHostsFile $work/known_hosts
   StrictHostKeyChecking yes
-  IdentityFile $work/id
+  IdentityFile $work/client_key
   IdentitiesOnly yes
   BatchMode yes
   User $(id -un)
 CONF
-systemd-socket-activate --accept --inetd -l "$work/storm.sock" \
-  /usr/sbin/sshd -i -f "$work/sshd_config" 2>/dev/null &
-pids+=($!)
-for _ in $(seq 100); do [ -S "$work/storm.sock" ] && break; sleep 0.05; done
+start_sshd "$work/storm.sock"
+pids+=("${E2E_PIDS[@]}")
 start=$(date +%s.%N)
 storm_pids=()
 for i in $(seq "$storm"); do

@@ -14,7 +14,7 @@
 #include "absl/strings/string_view.h"
 #include "cli/options.h"
 #include "cli/run.h"
-#include "net/posix_syscalls.h"
+#include "lookup/process.h"
 #include "net/standard_fds.h"
 
 namespace {
@@ -59,7 +59,7 @@ int main(int argc, char** argv) {
   // An ignored SIGCHLD is inherited across exec, and with it the kernel reaps
   // children itself: the qemu/ helper's exit status would be lost (ECHILD).
   signal(SIGCHLD, SIG_DFL);
-  sshproxy::net::PosixSyscalls sys;
+  sshproxy::lookup::PosixProcessSyscalls sys;
   // Before anything opens a descriptor: none may land on 0, 1 or 2.
   absl::StatusOr<sshproxy::net::ClosedStandardFds> closed =
       sshproxy::net::FillClosedStandardFds(sys);

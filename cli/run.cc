@@ -77,7 +77,7 @@ struct Connection {
 
 // Resolves and connects, both inside --wait: a machine that registers late
 // is retried like a socket that appears late.
-absl::StatusOr<Connection> Reach(net::Syscalls& sys, const parser::Target& target,
+absl::StatusOr<Connection> Reach(lookup::ProcessSyscalls& sys, const parser::Target& target,
                                  const Options& options, const Io& io) {
   const lookup::Settings settings = SettingsOf(options);
   std::optional<lookup::Resolved> resolved;  // by the latest attempt that resolved
@@ -124,7 +124,7 @@ absl::Status RelayConnection(net::Syscalls& sys, const Connection& c, const Io& 
 }
 
 // Connects to `target` and hands the connection over or relays it.
-absl::Status Connect(net::Syscalls& sys, const parser::Target& target,
+absl::Status Connect(lookup::ProcessSyscalls& sys, const parser::Target& target,
                      const Options& options, const Io& io) {
   if (absl::Status s = CheckStandardFds(io, /*fdpass=*/true); !s.ok()) return s;
   absl::StatusOr<bool> fdpass = DecideFdpass(sys, options, io);
@@ -143,7 +143,7 @@ absl::Status Connect(net::Syscalls& sys, const parser::Target& target,
 
 }  // namespace
 
-absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io) {
+absl::Status Run(lookup::ProcessSyscalls& sys, const Options& options, const Io& io) {
   absl::StatusOr<parser::Target> target = parser::ParseTarget(options.host, options.port);
   if (!target.ok()) return AsUsageError(target.status());
   const lookup::Settings settings = SettingsOf(options);

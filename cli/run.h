@@ -16,7 +16,7 @@
 #include "absl/strings/string_view.h"
 #include "cli/options.h"
 #include "cli/render.h"
-#include "net/syscalls.h"
+#include "lookup/process.h"
 
 namespace sshproxy::cli {
 
@@ -37,8 +37,9 @@ struct Io {
 // AF_UNIX socket whose peer is ssh (net::PeerIsSsh), and relays otherwise;
 // with --wait, the machine/NAME lookup is retried along with the connect.
 // Errors carry one line that says what failed and why, with a hint for the
-// common cases; ExitCode() maps them to the documented exit codes.
-absl::Status Run(net::Syscalls& sys, const Options& options, const Io& io);
+// common cases; cli/render.h's ErrorLine() and ExitCode() turn them into
+// the line and the documented exit code.
+absl::Status Run(lookup::ProcessSyscalls& sys, const Options& options, const Io& io);
 
 }  // namespace sshproxy::cli
 

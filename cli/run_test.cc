@@ -16,6 +16,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "lookup/testing/fake_process.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::cli {
@@ -30,7 +31,8 @@ std::string Rendered(const absl::Status& s) {
 using ::testing::Contains;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using net::FakeSyscalls;
+// The proxy's fake kernel: net's calls and lookup's process calls.
+using FakeSyscalls = lookup::FakeProcessSyscalls;
 
 // stdout is an AF_UNIX socket whose peer is the process `pid`, named `comm`.
 void ExpectStdoutPeer(FakeSyscalls& sys, int pid, const std::string& comm) {
@@ -85,7 +87,7 @@ TEST_F(RunTest, ConnectsHandsOverAndClosesItsCopy) {
                           "open(/proc/4242/comm, O_CLOEXEC)", "read(9, 32)", "close(9)",
                           "socket(AF_UNIX, SOCK_STREAM|SOCK_CLOEXEC, 0)",
                           "connect(3, unix:/run/vm.sock)",
-                          "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)", "close(3)"));
+                          "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)", "close(3)"));
   EXPECT_TRUE(sys_.open_fds().empty());
   EXPECT_THAT(debug_, ElementsAre("host unix/run/vm.sock is unix /run/vm.sock",
                                   "mode fdpass",

@@ -39,6 +39,10 @@ constexpr absl::string_view kHelperPackage = "ssh-socket-proxy-libvirt";
 
 // What ld.so prints before the library's name when it cannot load one:
 // "PROG: error while loading shared libraries: libx.so.1: cannot open ...".
+// The one decision in this tree taken on an error's text, and only when the
+// helper's exit status is lost (waitpid's ECHILD, see Reap): with a status,
+// exit 127 decides. The text is a foreign program's, and
+// there is no other source; README's Layout names this exception.
 constexpr absl::string_view kLoaderWords = "error while loading shared libraries: ";
 
 // Text from the helper for a message: its first line, printable, bounded.
@@ -157,9 +161,10 @@ absl::StatusOr<std::string> ReadAnswer(net::Syscalls& sys, int fd, absl::Time de
 }
 
 // Collects the helper's exit status. It closed its output, so it is exiting;
-// one that lingers past `deadline` is killed. nullopt: the status is lost
+// one that lingers past `deadline` is killed. A loop of its own rather than
+// net::PollUntil on a pidfd: net/io.h says why. nullopt: the status is lost
 // (ECHILD: the kernel reaped it, as it does while SIGCHLD is ignored).
-absl::StatusOr<std::optional<int>> Reap(net::Syscalls& sys, pid_t pid, absl::Time deadline,
+absl::StatusOr<std::optional<int>> Reap(ProcessSyscalls& sys, pid_t pid, absl::Time deadline,
                                         bool kill) {
   for (;;) {
     int status = 0;
@@ -186,9 +191,14 @@ std::string Seconds(absl::Duration d) {
 // that may not be run (`denied`).
 absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view denied) {
   if (!denied.empty()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
-        "make it executable (chmod 755 ", denied, "), or reinstall ", kHelperPackage));
+    // The advice stays in the message: the line users see (pinned by
+    // cli/e2e_qemu_test.sh and README's table) joins it with ": ", where
+    // a hint field would be rendered after "; ".
+    return net::WithErrno(
+        absl::FailedPreconditionError(absl::StrCat(
+            "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
+            "make it executable (chmod 755 ", denied, "), or reinstall ", kHelperPackage)),
+        EACCES);
   }
   return net::WithHint(
       absl::FailedPreconditionError(
@@ -203,7 +213,7 @@ absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view d
 // replaced by the path), its stdout and stderr on `out_fd`. A path that is
 // missing (ENOENT) or may not be run (EACCES: a noexec mount, a lost mode)
 // leaves the next one to try.
-absl::StatusOr<pid_t> SpawnHelper(net::Syscalls& sys, const std::vector<std::string>& paths,
+absl::StatusOr<pid_t> SpawnHelper(ProcessSyscalls& sys, const std::vector<std::string>& paths,
                                   std::vector<std::string> args, int out_fd) {
   std::string denied;  // the first path that is there but may not be run
   for (const std::string& path : paths) {
@@ -281,7 +291,7 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
   return DecodeDomain(answer, output);
 }
 
-absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(net::Syscalls& sys,
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(ProcessSyscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout) {
   const absl::Time deadline = sys.Now() + timeout;

@@ -21,7 +21,7 @@
 #include "absl/strings/string_view.h"
 #include "absl/time/time.h"
 #include "libvirt/protocol.h"
-#include "net/syscalls.h"
+#include "lookup/process.h"
 
 namespace sshproxy::lookup {
 
@@ -77,7 +77,7 @@ absl::StatusOr<LibvirtDomain> DecodeLibvirtAnswer(absl::string_view output,
 // A helper that is at none of the paths, or only at paths it cannot be run
 // from (EACCES), is FailedPreconditionError naming the paths and what to do.
 // A waitpid(2) failure is its errno's error, never a timeout.
-absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(net::Syscalls& sys,
+absl::StatusOr<LibvirtDomain> LookupLibvirtDomain(ProcessSyscalls& sys,
                                                   const LibvirtQuery& query,
                                                   absl::Duration timeout);
 

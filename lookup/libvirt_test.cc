@@ -13,6 +13,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/error.h"
+#include "lookup/testing/fake_process.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::lookup {
@@ -172,7 +173,7 @@ TEST(DecodeLibvirtAnswerTest, HintsAreFields) {
 }
 
 // The proxy is /usr/bin/ssh-socket-proxy; the helper answers `output`.
-void ExpectHelperRun(net::FakeSyscalls& sys, absl::string_view output, int exit_code) {
+void ExpectHelperRun(FakeProcessSyscalls& sys, absl::string_view output, int exit_code) {
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").OnFd(6).Returns(4242);
@@ -188,7 +189,7 @@ void ExpectHelperRun(net::FakeSyscalls& sys, absl::string_view output, int exit_
 }
 
 TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectHelperRun(sys, R"({"cid":4711,"id":1,"name":"web","uri":"test:///n.xml"})", 0);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", "test:///n.xml"}, absl::Seconds(10));
@@ -203,7 +204,7 @@ TEST(LookupLibvirtDomainTest, RunsTheHelperAndReadsItsAnswer) {
 }
 
 TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectHelperRun(sys, R"({"error":"not_found","message":"nope"})", 1);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kSystem, "web", ""}, absl::Seconds(10));
@@ -216,7 +217,7 @@ TEST(LookupLibvirtDomainTest, ScopeWithoutUri) {
 TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
   for (const int error : {ENOENT, EACCES}) {
     SCOPED_TRACE(error);
-    net::FakeSyscalls sys;
+    FakeProcessSyscalls sys;
     sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
     sys.Expect("pipe2").Returns(5);
     sys.Expect("spawn").Fails(error);
@@ -238,7 +239,7 @@ TEST(LookupLibvirtDomainTest, FallsBackToLibexec) {
 }
 
 TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Fails(ENOENT);
@@ -259,7 +260,7 @@ TEST(LookupLibvirtDomainTest, NoHelperNamesItAndWhereItWasLookedFor) {
 }
 
 TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   sys.Expect("readlink").Data("/opt/x/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Fails(EACCES);
@@ -272,10 +273,12 @@ TEST(LookupLibvirtDomainTest, HelperThatMayNotRunSaysWhatToDo) {
             "the qemu/ lookup helper /opt/x/ssh-socket-proxy-libvirt may not be run "
             "(Permission denied): make it executable (chmod 755 "
             "/opt/x/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt");
+  EXPECT_EQ(net::ErrnoOf(d.status()), EACCES);
+  EXPECT_EQ(net::HintOf(d.status()), "");  // the advice is in the message once
 }
 
 // The helper answered and exited; its status is lost or cannot be had.
-void ExpectAnsweredThenWaitPidFails(net::FakeSyscalls& sys, int error) {
+void ExpectAnsweredThenWaitPidFails(FakeProcessSyscalls& sys, int error) {
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -290,7 +293,7 @@ void ExpectAnsweredThenWaitPidFails(net::FakeSyscalls& sys, int error) {
 
 TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
   // SIGCHLD ignored: the kernel reaps the helper, waitpid says ECHILD.
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, ECHILD);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
@@ -299,7 +302,7 @@ TEST(LookupLibvirtDomainTest, ReapedByTheKernelStillAnswers) {
 }
 
 TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -321,7 +324,7 @@ TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
 }
 
 TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectAnsweredThenWaitPidFails(sys, EINVAL);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(10));
@@ -330,7 +333,7 @@ TEST(LookupLibvirtDomainTest, WaitPidErrorIsNotATimeout) {
 }
 
 TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);
@@ -350,7 +353,7 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
 }
 
 TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   sys.Expect("readlink").Data("/usr/bin/ssh-socket-proxy");
   sys.Expect("pipe2").Returns(5);
   sys.Expect("spawn").Returns(4242);

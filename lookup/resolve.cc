@@ -41,7 +41,7 @@ Resolved Described(Address address, Origin origin, absl::string_view what) {
 
 // qemu/NAME: the domain's vsock CID from libvirt, through the helper, within
 // `timeout` (at least kMinLibvirtTimeout).
-absl::StatusOr<Resolved> ResolveQemu(net::Syscalls& sys, const parser::Qemu& q,
+absl::StatusOr<Resolved> ResolveQemu(ProcessSyscalls& sys, const parser::Qemu& q,
                                      const Settings& settings, absl::Duration timeout) {
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {ScopeOf(q.scope), q.domain, settings.libvirt_uri},
@@ -156,7 +156,7 @@ absl::Status CheckLibvirtUri(absl::string_view uri, absl::string_view source) {
       net::Reason::kBadInput);
 }
 
-absl::StatusOr<Resolved> Resolve(net::Syscalls& sys, const parser::Target& target,
+absl::StatusOr<Resolved> Resolve(ProcessSyscalls& sys, const parser::Target& target,
                                  const Settings& settings, absl::Duration timeout) {
   const std::string described = Describe(target, settings);
   return std::visit(

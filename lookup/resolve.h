@@ -25,7 +25,7 @@
 
 #include "absl/status/statusor.h"
 #include "absl/time/time.h"
-#include "net/syscalls.h"
+#include "lookup/process.h"
 #include "parser/target.h"
 
 namespace sshproxy::lookup {
@@ -85,7 +85,7 @@ inline constexpr absl::Duration kMinLibvirtTimeout = absl::Seconds(1);
 // machine that cannot be reached (no CID, no address, not a VM or an nspawn
 // container), InvalidArgument with Reason::kBadInput for a port above 65535
 // on a VM reached over TCP.
-absl::StatusOr<Resolved> Resolve(net::Syscalls& sys, const parser::Target& target,
+absl::StatusOr<Resolved> Resolve(ProcessSyscalls& sys, const parser::Target& target,
                                  const Settings& settings, absl::Duration timeout);
 
 // What `target` is, before any lookup: "local host /run/ssh-unix-local/socket",

@@ -10,6 +10,7 @@
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
 #include "net/error.h"
+#include "lookup/testing/fake_process.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::lookup {
@@ -26,7 +27,7 @@ parser::Target Parse(const char* host, const char* port = "22") {
 // Targets that name their address are resolved without a system call (the
 // fake aborts on any).
 TEST(ResolveTest, GivenAddressesAreTyped) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   struct Case {
     const char* host;
     Address want;
@@ -54,7 +55,7 @@ TEST(ResolveTest, GivenAddressesAreTyped) {
 }
 
 // machined's answer on fd 3, for the system scope only.
-void ExpectMachined(net::FakeSyscalls& sys, const std::string& reply) {
+void ExpectMachined(FakeProcessSyscalls& sys, const std::string& reply) {
   sys.Expect("socket").Returns(3);
   sys.Expect("connect").OnFd(3);
   sys.Expect("fcntl").OnFd(3).Returns(O_RDWR | O_NONBLOCK);
@@ -82,7 +83,7 @@ TEST(ResolveTest, MachinesBecomeVsockTcpOrTheNspawnSocket) {
   };
   for (const Case& c : cases) {
     SCOPED_TRACE(c.reply);
-    net::FakeSyscalls sys;
+    FakeProcessSyscalls sys;
     ExpectMachined(sys, c.reply);
     absl::StatusOr<Resolved> r = Resolve(sys, Parse("machine/m"), kSettings, absl::Seconds(1));
     ASSERT_TRUE(r.ok()) << r.status();
@@ -92,7 +93,7 @@ TEST(ResolveTest, MachinesBecomeVsockTcpOrTheNspawnSocket) {
 }
 
 TEST(ResolveTest, TcpPortOutOfRangeIsTheCallersMistake) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectMachined(sys, R"({"parameters":{"class":"vm","sshAddress":"10.0.0.5"}})");
   absl::StatusOr<Resolved> r =
       Resolve(sys, Parse("machine/m", "70000"), kSettings, absl::Seconds(1));
@@ -101,7 +102,7 @@ TEST(ResolveTest, TcpPortOutOfRangeIsTheCallersMistake) {
 }
 
 TEST(ResolveTest, NoCidNoAddressSaysWhatToDoAsAHint) {
-  net::FakeSyscalls sys;
+  FakeProcessSyscalls sys;
   ExpectMachined(sys, R"({"parameters":{"class":"vm"}})");
   absl::StatusOr<Resolved> r = Resolve(sys, Parse("machine/m"), kSettings, absl::Seconds(1));
   EXPECT_EQ(r.status().message(), "machine m has no AF_VSOCK CID and no SSH address");

@@ -30,7 +30,8 @@ namespace sshproxy::net {
 namespace {
 
 // How long to wait before trying again when a non-blocking AF_UNIX connect
-// says EAGAIN (the listener's backlog is full; poll cannot wait for that).
+// says EAGAIN (the listener's backlog is full; poll cannot wait for that:
+// one of the loops net/io.h lists as exempt).
 constexpr absl::Duration kBacklogRetry = absl::Milliseconds(10);
 
 // Says only that it timed out: how long, and which option sets that, is for

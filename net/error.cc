@@ -33,6 +33,14 @@ int IntOf(const absl::Status& status, absl::string_view field) {
   return absl::SimpleAtoi(TextOf(status, field), &value) ? value : 0;
 }
 
+// `out` with every field of `from`.
+absl::Status WithFieldsOf(const absl::Status& from, absl::Status out) {
+  from.ForEachPayload([&out](absl::string_view field, const absl::Cord& value) {
+    out.SetPayload(field, value);
+  });
+  return out;
+}
+
 }  // namespace
 
 absl::Status SyscallError(int error, absl::string_view what) {
@@ -40,11 +48,11 @@ absl::Status SyscallError(int error, absl::string_view what) {
 }
 
 absl::Status Reworded(const absl::Status& status, absl::string_view message) {
-  absl::Status out(status.code(), message);
-  status.ForEachPayload([&out](absl::string_view field, const absl::Cord& value) {
-    out.SetPayload(field, value);
-  });
-  return out;
+  return WithFieldsOf(status, absl::Status(status.code(), message));
+}
+
+absl::Status Recoded(const absl::Status& status, absl::StatusCode code) {
+  return WithFieldsOf(status, absl::Status(code, status.message()));
 }
 
 absl::Status WithErrno(absl::Status status, int error) {

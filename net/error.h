@@ -40,6 +40,10 @@ absl::Status SyscallError(int error, absl::string_view what);
 // `status` with its message replaced by `message`; code and fields kept.
 absl::Status Reworded(const absl::Status& status, absl::string_view message);
 
+// `status` with its code replaced by `code` (not OK); message and fields
+// kept. For a layer whose contract names the code whatever the errno was.
+absl::Status Recoded(const absl::Status& status, absl::StatusCode code);
+
 // Each With* returns `status` with the field set (replaced if it was set);
 // an OK status stays OK and carries nothing. Each *Of returns the field, or
 // 0, Reason::kNone, "" when it is not set.

@@ -27,6 +27,12 @@ TEST(ErrorTest, FieldsTravelBesideTheMessage) {
   EXPECT_EQ(ErrnoOf(r), EAFNOSUPPORT);
   EXPECT_EQ(HintOf(r), "load vhost_vsock");
   EXPECT_EQ(ReasonOf(r), Reason::kSocketCreate);
+  // Recoding keeps the message and every field.
+  absl::Status c = Recoded(s, absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(c.code(), absl::StatusCode::kFailedPrecondition);
+  EXPECT_EQ(c.message(), s.message());
+  EXPECT_EQ(ErrnoOf(c), EAFNOSUPPORT);
+  EXPECT_EQ(WaitedOf(c), "still, after 2 attempts in 1s of --wait");
 }
 
 TEST(ErrorTest, UnsetFieldsAndOk) {

@@ -21,6 +21,7 @@
 #include "absl/status/status.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/error.h"
 #include "net/handover.h"
 #include "net/io.h"
 #include "net/mux.h"
@@ -206,6 +207,22 @@ const Row kPeerIsSsh[] = {
 };
 
 TEST(FaultTest, PeerIsSsh) { RunTable(kPeerIsSsh, PeerVerdict); }
+
+// The errno of the call that failed travels as a field, whatever the code.
+TEST(FaultTest, PeerIsSshKeepsTheErrno) {
+  for (int error : {EOPNOTSUPP, EACCES}) {
+    FakeSyscalls sys;
+    if (error == EOPNOTSUPP) {
+      sys.Expect("getsockopt").Fails(error);
+    } else {
+      sys.Expect("getsockopt").PeerPid(4242);
+      sys.Expect("open").Fails(error);
+    }
+    absl::Status s = PeerVerdict(sys);
+    EXPECT_EQ(s.code(), absl::StatusCode::kFailedPrecondition);
+    EXPECT_EQ(ErrnoOf(s), error) << s;
+  }
+}
 
 // ---- FillClosedStandardFds (net/standard_fds.h) ----
 

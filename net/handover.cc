@@ -59,14 +59,14 @@ absl::StatusOr<bool> PeerIsSsh(Syscalls& sys, int fd) {
   socklen_t len = sizeof(cred);
   SyscallResult<int> r = sys.GetSockOpt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &len);
   if (!r.ok()) {
-    return absl::FailedPreconditionError(absl::StrCat(
-        "getsockopt(", fd, ", SO_PEERCRED): ", std::strerror(r.error)));
+    return Recoded(SyscallError(r.error, absl::StrCat("getsockopt(", fd, ", SO_PEERCRED)")),
+                   absl::StatusCode::kFailedPrecondition);
   }
   if (len != sizeof(cred) || cred.pid <= 0) {
     return absl::FailedPreconditionError("its peer's process is not visible from here");
   }
   absl::StatusOr<std::string> comm = ReadComm(sys, cred.pid);
-  if (!comm.ok()) return absl::FailedPreconditionError(comm.status().message());
+  if (!comm.ok()) return Recoded(comm.status(), absl::StatusCode::kFailedPrecondition);
   return *comm == kSshComm;
 }
 
@@ -85,8 +85,11 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
   cmsg->cmsg_len = CMSG_LEN(sizeof(int));
   std::memcpy(CMSG_DATA(cmsg), &fd, sizeof(int));
 
+  const absl::Time deadline = sys.Now() + kHandOverTimeout;
   for (;;) {
-    SyscallResult<ssize_t> r = sys.SendMsg(channel, &msg, MSG_NOSIGNAL);
+    // MSG_DONTWAIT: ssh's socketpair is blocking, and a blocking sendmsg
+    // would wait for room without a bound.
+    SyscallResult<ssize_t> r = sys.SendMsg(channel, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
     if (r.ok()) {
       // One byte or nothing: a stream socket sends the byte and the
       // descriptor together.
@@ -96,16 +99,23 @@ absl::Status SendFd(Syscalls& sys, int channel, int fd) {
     }
     if (r.error == EINTR) continue;
     if (r.error == EAGAIN || r.error == EWOULDBLOCK) {
-      // ssh reads the descriptor as soon as it has started us: no bound.
-      absl::StatusOr<short> w = PollUntil(sys, channel, POLLOUT, absl::InfiniteFuture(),
-                                          absl::StrCat("fd ", channel));
+      absl::StatusOr<short> w =
+          PollUntil(sys, channel, POLLOUT, deadline, absl::StrCat("fd ", channel));
       if (!w.ok()) return w.status();
+      if (*w == 0) {
+        return WithWaitingHelps(
+            absl::DeadlineExceededError(absl::StrCat(
+                "handing the connection over on fd ", channel, ": nothing read it within ",
+                absl::FormatDuration(kHandOverTimeout))),
+            false);
+      }
       continue;
     }
     if (r.error == EPIPE || r.error == ECONNRESET) {
-      return absl::UnavailableError(
-          absl::StrCat("ssh closed its end before taking the connection (sendmsg: ",
-                       std::strerror(r.error), ")"));
+      const absl::Status failed = SyscallError(r.error, "sendmsg");
+      return Recoded(Reworded(failed, absl::StrCat("ssh closed its end before taking "
+                                                   "the connection (", failed.message(), ")")),
+                     absl::StatusCode::kUnavailable);
     }
     return SyscallError(r.error, absl::StrCat("sendmsg on fd ", channel));
   }

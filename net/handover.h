@@ -11,6 +11,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/strings/string_view.h"
+#include "absl/time/time.h"
 #include "net/syscalls.h"
 
 namespace sshproxy::net {
@@ -30,8 +31,15 @@ absl::StatusOr<bool> IsUnixSocket(Syscalls& sys, int fd);
 // named: no pid (a peer in another pid namespace), no /proc.
 absl::StatusOr<bool> PeerIsSsh(Syscalls& sys, int fd);
 
+// How long SendFd waits for room on the channel. A fresh socketpair takes
+// the byte and the descriptor at once and ssh reads them as soon as it has
+// started us; the bound is for a peer that is not ssh and never reads.
+inline constexpr absl::Duration kHandOverTimeout = absl::Seconds(10);
+
 // Sends `fd` over `channel` with SCM_RIGHTS and exactly one data byte (NUL),
-// retrying on EINTR and waiting on EAGAIN. Never raises SIGPIPE.
+// retrying on EINTR and waiting on EAGAIN at most kHandOverTimeout
+// (DeadlineExceededError, with waiting-helps false). Never raises SIGPIPE
+// and never blocks in sendmsg (MSG_DONTWAIT).
 absl::Status SendFd(Syscalls& sys, int channel, int fd);
 
 }  // namespace sshproxy::net

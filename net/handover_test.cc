@@ -7,8 +7,12 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <cstring>
+
+#include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/error.h"
 #include "net/testing/fake_syscalls.h"
 
 namespace sshproxy::net {
@@ -21,7 +25,7 @@ TEST(SendFdTest, SendsOneNulByteWithTheDescriptor) {
   FakeSyscalls sys;
   sys.Expect("sendmsg").OnFd(1);
   ASSERT_TRUE(SendFd(sys, 1, 3).ok());
-  EXPECT_THAT(sys.log(), ElementsAre("sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)"));
+  EXPECT_THAT(sys.log(), ElementsAre("sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)"));
 }
 
 TEST(SendFdTest, RetriesOnEintrAndWaitsOnEagain) {
@@ -31,7 +35,22 @@ TEST(SendFdTest, RetriesOnEintrAndWaitsOnEagain) {
   sys.Expect("poll").OnFd(1).Revents(POLLOUT);
   sys.Expect("sendmsg");
   ASSERT_TRUE(SendFd(sys, 1, 3).ok());
-  EXPECT_EQ(sys.log()[2], "poll([1 out], -1)");
+  EXPECT_EQ(sys.log()[2], "poll([1 out], 10000)");
+}
+
+// A peer that never reads a full channel: the hand-over gives up at its
+// bound instead of waiting for ever.
+TEST(SendFdTest, GivesUpWhenTheChannelNeverDrains) {
+  FakeSyscalls sys;
+  sys.Expect("sendmsg").Fails(EAGAIN);
+  sys.Expect("poll").OnFd(1).Fails(EINTR).Elapses(absl::Seconds(4));
+  sys.Expect("poll").OnFd(1).Elapses(absl::Seconds(6));
+  absl::Status s = SendFd(sys, 1, 3);
+  EXPECT_EQ(s.code(), absl::StatusCode::kDeadlineExceeded);
+  EXPECT_EQ(s.message(), "handing the connection over on fd 1: nothing read it within 10s");
+  EXPECT_FALSE(WaitingHelps(s));
+  EXPECT_THAT(sys.log(), ElementsAre("sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)",
+                                     "poll([1 out], 10000)", "poll([1 out], 6000)"));
 }
 
 TEST(SendFdTest, SshWentAway) {
@@ -40,8 +59,10 @@ TEST(SendFdTest, SshWentAway) {
     sys.Expect("sendmsg").Fails(error);
     absl::Status s = SendFd(sys, 1, 3);
     EXPECT_EQ(s.code(), absl::StatusCode::kUnavailable);
-    EXPECT_THAT(std::string(s.message()),
-                HasSubstr("ssh closed its end before taking the connection"));
+    EXPECT_EQ(s.message(),
+              absl::StrCat("ssh closed its end before taking the connection (sendmsg: ",
+                           std::strerror(error), ")"));
+    EXPECT_EQ(ErrnoOf(s), error);
   }
 }
 
@@ -58,6 +79,7 @@ TEST(SendFdTest, OtherErrors) {
   sys.Expect("sendmsg").Fails(ENOTSOCK);
   absl::Status s = SendFd(sys, 1, 3);
   EXPECT_EQ(s.message(), "sendmsg on fd 1: Socket operation on non-socket");
+  EXPECT_EQ(ErrnoOf(s), ENOTSOCK);
 }
 
 TEST(IsUnixSocketTest, DistinguishesChannels) {

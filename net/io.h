@@ -4,8 +4,24 @@
 // keeps to a deadline across EINTR, a reader that stops at a terminator, EOF,
 // a size cap or a deadline, and a writer that retries short writes. The
 // connectors, the vsock-mux handshake, the hand-over, and in lookup/ the
-// Varlink client and the qemu/ helper's reader all use these (the relay keeps
-// its own loop: it moves bytes both ways at once).
+// Varlink client and the qemu/ helper's reader all use these.
+//
+// Three loops wait otherwise, each with a deadline, and stay so on purpose:
+// - the relay (net/relay.cc) polls two descriptors at once and moves bytes
+//   both ways; it ends with either end, and has no deadline by design (a
+//   session lasts as long as ssh wants).
+// - the backlog retry of a bounded AF_UNIX connect (net/connect.cc
+//   ConnectUntil): EAGAIN there means the listener's backlog is full and no
+//   connect is in progress, so there is nothing for poll() to wait on. It
+//   sleeps kBacklogRetry with SleepFor (below) until the connect deadline.
+// - reaping the qemu/ helper (lookup/libvirt.cc Reap): it runs after the
+//   helper closed its output, so the first waitpid(WNOHANG) almost always
+//   finds it exited; a lingering one is looked at every 5 ms with SleepFor
+//   and killed at the lookup's deadline. A pidfd (pidfd_open, Linux 5.3)
+//   would let PollUntil wait for it, but the proxy must run where that
+//   call is missing (ENOSYS: older kernels, seccomp filters in containers),
+//   and the fallback would be this same loop: one more system call and a
+//   second path, for a wait that is over at once.
 //
 //   absl::StatusOr<short> ready = PollUntil(sys, fd, POLLIN, deadline, "m");
 //   if (ready.ok() && *ready == 0) ...  // the deadline passed

@@ -8,7 +8,9 @@
 namespace sshproxy::net {
 
 // The kernel. Each method makes exactly its system call and nothing else.
-class PosixSyscalls final : public Syscalls {
+// Not final: lookup::PosixProcessSyscalls adds the process calls (Syscalls
+// is a virtual base, so the two share it).
+class PosixSyscalls : public virtual Syscalls {
  public:
   SyscallResult<int> Socket(int domain, int type, int protocol) override;
   SyscallResult<int> Connect(int fd, const sockaddr* addr,
@@ -31,12 +33,6 @@ class PosixSyscalls final : public Syscalls {
   SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
                                 unsigned flags) override;
   SyscallResult<int> Pipe2(int fds[2], int flags) override;
-  SyscallResult<ssize_t> ReadLink(const char* path, char* buf,
-                                  size_t len) override;
-  SyscallResult<pid_t> Spawn(const char* path, char* const argv[],
-                             int out_fd) override;
-  SyscallResult<pid_t> WaitPid(pid_t pid, int* status, int options) override;
-  SyscallResult<int> Kill(pid_t pid, int signal) override;
   absl::Time Now() override;
 };
 

@@ -21,6 +21,7 @@
 #include "absl/status/statusor.h"
 #include "absl/strings/numbers.h"
 #include "absl/strings/str_cat.h"
+#include "net/error.h"
 #include "net/unique_fd.h"
 
 namespace sshproxy::net {
@@ -124,7 +125,7 @@ Next Gave(Direction& d, ssize_t n) {
 }
 
 absl::Status Failed(const Direction& d, int error, absl::string_view call) {
-  return absl::ErrnoToStatus(error, absl::StrCat("relay ", d.name, ": ", call));
+  return SyscallError(error, absl::StrCat("relay ", d.name, ": ", call));
 }
 
 bool IsGone(int error) { return error == EPIPE || error == ECONNRESET; }
@@ -321,7 +322,7 @@ absl::Status Wait(Syscalls& sys, Direction& up, Direction& down, int timeout_ms)
   if (n == 0) return absl::OkStatus();
   SyscallResult<int> r = sys.Poll(fds, n, timeout_ms);
   if (!r.ok() && r.error == EINTR) return absl::OkStatus();
-  if (!r.ok()) return absl::ErrnoToStatus(r.error, "relay: poll");
+  if (!r.ok()) return SyscallError(r.error, "relay: poll");
   for (nfds_t i = 0; i < n; ++i) {
     // POLLHUP/POLLERR too: the next call reports what happened.
     if (fds[i].revents == 0) continue;
@@ -335,7 +336,7 @@ absl::Status Wait(Syscalls& sys, Direction& up, Direction& down, int timeout_ms)
 absl::Status HalfClose(Syscalls& sys, int sock) {
   SyscallResult<int> s = sys.Shutdown(sock, SHUT_WR);
   if (s.ok() || s.error == ENOTCONN) return absl::OkStatus();
-  return absl::ErrnoToStatus(s.error, "relay: shutdown(SHUT_WR) after stdin ended");
+  return SyscallError(s.error, "relay: shutdown(SHUT_WR) after stdin ended");
 }
 
 absl::Status Run(Syscalls& sys, Direction& up, Direction& down, int sock) {
@@ -360,7 +361,7 @@ absl::Status Run(Syscalls& sys, Direction& up, Direction& down, int sock) {
 absl::Status MakeNonBlocking(Syscalls& sys, int sock) {
   SyscallResult<int> flags = sys.Fcntl(sock, F_GETFL, 0);
   if (flags.ok()) flags = sys.Fcntl(sock, F_SETFL, flags.value | O_NONBLOCK);
-  if (!flags.ok()) return absl::ErrnoToStatus(flags.error, "relay: O_NONBLOCK on the socket");
+  if (!flags.ok()) return SyscallError(flags.error, "relay: O_NONBLOCK on the socket");
   return absl::OkStatus();
 }
 

@@ -32,6 +32,7 @@
 #include "absl/strings/str_cat.h"
 #include "gmock/gmock.h"
 #include "gtest/gtest.h"
+#include "net/error.h"
 #include "net/posix_syscalls.h"
 #include "net/testing/fake_syscalls.h"
 #include "net/testing/relay_setup.h"
@@ -883,6 +884,7 @@ TEST(RelayFakeTest, EveryFailureIsOneLineThatNamesWhatFailed) {
     c.script(sys);
     absl::Status s = Relay(sys, 0, 1, 3);
     EXPECT_EQ(s.message(), c.message);
+    EXPECT_NE(ErrnoOf(s), 0);  // every case is a failed system call
     EXPECT_EQ(sys.pending(), 0u);
     EXPECT_TRUE(sys.open_fds().empty());
   }

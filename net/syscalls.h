@@ -7,12 +7,10 @@
 // beside the call.
 //
 // The interface is passed by reference to whatever needs it; there is no
-// global instance. It is the kernel boundary of the whole proxy, not of the
-// transport alone: lookup/ runs the qemu/ helper through Spawn, WaitPid,
-// Kill and ReadLink, and those stay here (in //net:syscalls, which net/'s
-// transport code never calls them through) so that one FakeSyscalls script
-// orders every call a test expects, pipe2 and spawn between poll and read,
-// and fails on any other.
+// global instance. These are the transport's calls only: lookup/process.h
+// extends the interface with the process calls the qemu/ lookup needs
+// (spawn, waitpid, kill, readlink), so that one fake still scripts every
+// call of a lookup in order.
 
 #ifndef SSHPROXY_NET_SYSCALLS_H_
 #define SSHPROXY_NET_SYSCALLS_H_
@@ -64,17 +62,6 @@ class Syscalls {
   virtual SyscallResult<ssize_t> Splice(int fd_in, int fd_out, size_t len,
                                         unsigned flags) = 0;
   virtual SyscallResult<int> Pipe2(int fds[2], int flags) = 0;
-  virtual SyscallResult<ssize_t> ReadLink(const char* path, char* buf,
-                                          size_t len) = 0;
-  // posix_spawn(3) of `path` with `argv` (NULL-terminated) and this process's
-  // environment; the child's stdin is /dev/null, its stdout and stderr are
-  // `out_fd`. Returns the child's pid; an exec failure (ENOENT, EACCES) is
-  // the call's error.
-  virtual SyscallResult<pid_t> Spawn(const char* path, char* const argv[],
-                                     int out_fd) = 0;
-  virtual SyscallResult<pid_t> WaitPid(pid_t pid, int* status,
-                                       int options) = 0;
-  virtual SyscallResult<int> Kill(pid_t pid, int signal) = 0;
 
   // clock_gettime(CLOCK_MONOTONIC), as an absl::Time for deadline arithmetic.
   virtual absl::Time Now() = 0;

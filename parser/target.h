@@ -1,7 +1,9 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
 // Host strings: what ssh passes to its ProxyCommand as %h, turned into the
-// socket to connect to.
+// socket to connect to. The bottom of the layering: parser/ includes
+// nothing of this tree (Abseil and RE2 only, no I/O); cli/ and lookup/
+// include it, and other workspaces reuse it (testdata/consumer).
 //
 // The grammar is systemd-ssh-proxy's, made strict where systemd is sloppy:
 //

@@ -70,10 +70,6 @@ class FakePeer : public Syscalls {
   SyscallResult<int> Shutdown(int, int) override { Die("shutdown"); }
   SyscallResult<ssize_t> Splice(int, int, size_t, unsigned) override { Die("splice"); }
   SyscallResult<int> Pipe2(int*, int) override { Die("pipe2"); }
-  SyscallResult<ssize_t> ReadLink(const char*, char*, size_t) override { Die("readlink"); }
-  SyscallResult<pid_t> Spawn(const char*, char* const*, int) override { Die("spawn"); }
-  SyscallResult<pid_t> WaitPid(pid_t, int*, int) override { Die("waitpid"); }
-  SyscallResult<int> Kill(pid_t, int) override { Die("kill"); }
 
  private:
   struct Event {

@@ -8,8 +8,6 @@
 #include <linux/vm_sockets.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <signal.h>
-#include <sys/wait.h>
 #include <sys/socket.h>
 #include <sys/time.h>
 #include <sys/un.h>
@@ -174,7 +172,8 @@ SyscallResult<ssize_t> FakeSyscalls::SendMsg(int fd, const msghdr* msg,
   Step s = Next("sendmsg", fd,
                 absl::StrCat("sendmsg(", fd, ", ", Bytes(data.data(), data.size()),
                              rights,
-                             (flags & MSG_NOSIGNAL) ? ", MSG_NOSIGNAL" : "", ")"));
+                             (flags & MSG_NOSIGNAL) ? ", MSG_NOSIGNAL" : "",
+                             (flags & MSG_DONTWAIT) ? ", MSG_DONTWAIT" : "", ")"));
   return {static_cast<ssize_t>(s.value_.value_or(static_cast<int64_t>(data.size()))),
           s.error_};
 }
@@ -306,37 +305,6 @@ SyscallResult<int> FakeSyscalls::Pipe2(int fds[2], int /*flags*/) {
   open_fds_.insert(fds[1]);
   log_.back() = absl::StrCat("pipe2() = [", fds[0], ", ", fds[1], "]");
   return {0, 0};
-}
-
-SyscallResult<ssize_t> FakeSyscalls::ReadLink(const char* path, char* buf,
-                                              size_t len) {
-  Step s = Next("readlink", -1, absl::StrCat("readlink(", path, ")"));
-  size_t n = std::min(len, s.data_.size());
-  std::memcpy(buf, s.data_.data(), n);
-  return {static_cast<ssize_t>(s.value_.value_or(static_cast<int64_t>(n))), s.error_};
-}
-
-SyscallResult<pid_t> FakeSyscalls::Spawn(const char* path, char* const argv[],
-                                         int out_fd) {
-  std::vector<absl::string_view> args;
-  for (char* const* a = argv + 1; *a != nullptr; ++a) args.emplace_back(*a);
-  Step s = Next("spawn", out_fd,
-                absl::StrCat("spawn(", path, args.empty() ? "" : " ",
-                             absl::StrJoin(args, " "), ", out ", out_fd, ")"));
-  return {static_cast<pid_t>(s.value_.value_or(100)), s.error_};
-}
-
-SyscallResult<pid_t> FakeSyscalls::WaitPid(pid_t pid, int* status, int options) {
-  Step s = Next("waitpid", -1,
-                absl::StrCat("waitpid(", pid, (options & WNOHANG) ? ", WNOHANG" : "", ")"));
-  *status = s.wait_status_;
-  return {static_cast<pid_t>(s.value_.value_or(pid)), s.error_};
-}
-
-SyscallResult<int> FakeSyscalls::Kill(pid_t pid, int signal) {
-  Step s = Next("kill", -1,
-                absl::StrCat("kill(", pid, ", ", signal == SIGKILL ? "SIGKILL" : absl::StrCat(signal), ")"));
-  return {static_cast<int>(s.value_.value_or(0)), s.error_};
 }
 
 }  // namespace sshproxy::net

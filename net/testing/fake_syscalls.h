@@ -31,7 +31,9 @@
 
 namespace sshproxy::net {
 
-class FakeSyscalls : public Syscalls {
+// Syscalls is a virtual base: lookup::FakeProcessSyscalls adds the process
+// calls to the same script.
+class FakeSyscalls : public virtual Syscalls {
  public:
   // One scripted call. Unless told otherwise it succeeds: 0, or for
   // recv/read the number of bytes of data(), for write/sendmsg every byte.
@@ -56,7 +58,8 @@ class FakeSyscalls : public Syscalls {
     Step& PeerPid(int pid);
     // fstat: the st_mode to report.
     Step& Mode(unsigned mode) { mode_ = mode; return *this; }
-    // waitpid: the status it reports (default: exited with 0).
+    // waitpid (lookup::FakeProcessSyscalls): the status it reports
+    // (default: exited with 0).
     Step& ExitCode(int code) { wait_status_ = (code & 0xff) << 8; return *this; }
     Step& KilledBy(int signal) { wait_status_ = signal & 0x7f; return *this; }
 
@@ -84,7 +87,7 @@ class FakeSyscalls : public Syscalls {
 
   // Every call made so far, rendered for assertions, e.g.
   // "connect(3, unix:/run/x.sock)", "write(3, \"CONNECT 22\\n\")",
-  // "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL)".
+  // "sendmsg(1, \"\\000\", fd 3, MSG_NOSIGNAL, MSG_DONTWAIT)".
   const std::vector<std::string>& log() const { return log_; }
 
   // Descriptors returned by socket/open and not yet closed.
@@ -119,22 +122,20 @@ class FakeSyscalls : public Syscalls {
                                 unsigned flags) override;
   // pipe2: Returns(r) gives the pair {r, r + 1} (default {5, 6}).
   SyscallResult<int> Pipe2(int fds[2], int flags) override;
-  // readlink: Data() is the link's target.
-  SyscallResult<ssize_t> ReadLink(const char* path, char* buf,
-                                  size_t len) override;
-  // spawn: Returns(pid) (default 100). Rendered with the argv, e.g.
-  // "spawn(/bin/helper any web, out 6)"; on descriptor `out_fd`.
-  SyscallResult<pid_t> Spawn(const char* path, char* const argv[],
-                             int out_fd) override;
-  // waitpid: Returns(pid) (default the pid asked for), status from
-  // ExitCode()/KilledBy(); Returns(0) is WNOHANG's "still running".
-  SyscallResult<pid_t> WaitPid(pid_t pid, int* status, int options) override;
-  SyscallResult<int> Kill(pid_t pid, int signal) override;
   absl::Time Now() override { return now_; }
 
- private:
+ protected:
+  // For fakes that add calls to the script (lookup/testing/fake_process.h).
   // Takes the next step, which must be `call` on `fd`; logs `rendered`.
   Step Next(absl::string_view call, int fd, std::string rendered);
+  static int64_t ValueOr(const Step& s, int64_t fallback) {
+    return s.value_.value_or(fallback);
+  }
+  static int ErrorOf(const Step& s) { return s.error_; }
+  static const std::string& DataOf(const Step& s) { return s.data_; }
+  static int WaitStatusOf(const Step& s) { return s.wait_status_; }
+
+ private:
   [[noreturn]] void Die(absl::string_view why) const;
 
   std::deque<Step> steps_;
