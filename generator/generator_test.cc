@@ -550,12 +550,6 @@ TEST(DecideTest, CommandLineAsSystemdReadsIt) {
                            "systemd.ssh_auto=no"});
        },
        {}, {"turned off by systemd.ssh_auto=no"}},
-      {"a command line over 1 MiB is read whole: its last word counts",
-       [](FakeSystem& s) {
-         Container(s);
-         ContainerArgs(s, {std::string(3 << 20, 'x'), "systemd.ssh_auto=no"});
-       },
-       {}, {"turned off by systemd.ssh_auto=no"}},
       {"an unreadable command line: nothing binds (fail closed)",
        [](FakeSystem& s) {
          Vm(s);
@@ -565,6 +559,23 @@ TEST(DecideTest, CommandLineAsSystemdReadsIt) {
        {}, {"cannot read the kernel command line"}, "", 1},
   };
   Check(cases);
+}
+
+// Issue 18: "the command line could not be read" is a fact of its own, not
+// an error text that happens to be non-empty: an error without a message
+// still binds nothing. (Reading a long command line whole is PosixSystem's
+// job: system_test ReadFileReadsLongFilesWhole.)
+TEST(DecideTest, UnreadableCommandLineIsAFactNotAText) {
+  FakeSystem system;
+  Vm(system);
+  Facts facts = Gather(system);
+  ASSERT_FALSE(facts.cmdline_error) << *facts.cmdline_error;
+  ASSERT_FALSE(Decide(facts).listeners.empty());
+  facts.cmdline_error = "";
+  Plan plan = Decide(facts);
+  EXPECT_TRUE(plan.listeners.empty()) << Describe(plan);
+  EXPECT_TRUE(absl::StrContains(Log(plan), "cannot read the kernel command line"))
+      << Log(plan);
 }
 
 // Issue 16, item 6: one socket per path, and only below /run.
