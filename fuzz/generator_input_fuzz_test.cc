@@ -8,7 +8,8 @@
 // value can add a line, a section or a %-specifier), each socket has
 // exactly one ListenStream= which, read back as systemd's parser reads it
 // (line continuation, stripping, "%%"), is the planned canonical address;
-// no two sockets share a name or an address; AF_UNIX paths are under /run/;
+// no two sockets share a name or an address; AF_UNIX paths are under /run/
+// and not in another program's place there (/run/systemd/, /run/dbus/...);
 // every file name is ours; with sshd off nothing is written; beside
 // systemd 257's own generator only vsock::22.
 //
@@ -83,6 +84,19 @@ bool SpecifiersEscaped(absl::string_view value) {
   return true;
 }
 
+// Below /run, what belongs to other programs (systemd would unlink it
+// before binding): the directories of the manager, the bus, udev, the
+// user sessions and the container manager. Written out here, not taken
+// from the generator, so that a shortened list there fails here.
+bool OtherProgramsRunPath(absl::string_view path) {
+  if (path == "/run/host/unix-export/ssh") return false;
+  for (absl::string_view dir : {"/run/systemd/", "/run/dbus/", "/run/udev/", "/run/user/",
+                                "/run/host/"}) {
+    if (absl::StartsWith(path, dir)) return true;
+  }
+  return false;
+}
+
 bool Ours(absl::string_view path) {
   for (absl::string_view dir : {"", "sockets.target.wants/", "multi-user.target.wants/"}) {
     if (absl::StartsWith(path, absl::StrCat(dir, kUnitPrefix))) return true;
@@ -125,6 +139,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
                l.address.c_str());
     FUZZ_CHECK(l.address[0] != '/' || absl::StartsWith(l.address, "/run/"),
                "AF_UNIX path %s outside /run/", l.address.c_str());
+    FUZZ_CHECK(!OtherProgramsRunPath(l.address), "AF_UNIX path %s is another program's",
+               l.address.c_str());
     FUZZ_CHECK(!in.systemd257 || l.address == "vsock::22",
                "%s beside systemd's own generator", l.address.c_str());
     FUZZ_CHECK(in.transport || in.container || l.address != "vsock::22" ||

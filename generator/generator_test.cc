@@ -599,6 +599,32 @@ TEST(DecideTest, OneSocketPerPath) {
        {},
        {"ignoring systemd.ssh_listen=: '/etc/shadow': AF_UNIX paths must be below /run/",
         "'/run/../etc/shadow': '..' in an AF_UNIX path", "'/tmp/s': AF_UNIX paths must be"}},
+      {"other programs' places below /run are refused, one line each",
+       [](FakeSystem& s) {
+         Container(s);
+         ContainerArgs(s, {"systemd.ssh_listen=/run/dbus/system_bus_socket",
+                           "systemd.ssh_listen=/var/run/systemd/journal/socket",
+                           "systemd.ssh_listen=/run/user/1000/bus", "systemd.ssh_listen=/run/x.sock"});
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "extra=/run/x.sock"},
+       {"ignoring systemd.ssh_listen=: '/run/dbus/system_bus_socket': /run/dbus belongs to the "
+        "system (systemd would remove what is there)",
+        "'/var/run/systemd/journal/socket': /run/systemd belongs to the system",
+        "'/run/user/1000/bus': /run/user belongs to the system"}},
+      {"the export path given explicitly: a VM binds it, a container has it already",
+       [](FakeSystem& s) {
+         Container(s);
+         s.writable.insert("/run/host/unix-export/");
+         ContainerArgs(s, {"systemd.ssh_listen=/run/host/unix-export/ssh"});
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "unix-export=/run/host/unix-export/ssh"},
+       {"ignoring /run/host/unix-export/ssh: already bound"}},
+      {"the export path in a VM is an extra socket",
+       [](FakeSystem& s) {
+         VmNoVsock(s);
+         s.files["/proc/cmdline"] = "systemd.ssh_listen=/run/host/unix-export/ssh\n";
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "extra=/run/host/unix-export/ssh"}, {}, "", 1},
   };
   Check(cases);
 }
@@ -910,6 +936,32 @@ TEST(CanonicalAddressTest, Table) {
       {"/etc/shadow", ""},
       {"/tmp/x.sock", ""},
       {"/var/lib/x.sock", ""},
+      // Other programs' sockets and files below /run (issue 16, item 6).
+      {"/run/dbus/system_bus_socket", ""},
+      {"/var/run/dbus/system_bus_socket", ""},
+      {"/run/systemd/journal/socket", ""},
+      {"/run/systemd/private", ""},
+      {"//run/./systemd//notify", ""},
+      {"/run/systemd", ""},
+      {"/run/udev/control", ""},
+      {"/run/user/0/bus", ""},
+      {"/run/host/x.sock", ""},
+      {"/run/host/unix-export/other", ""},
+      {"/run/host/unix-export/ssh", "/run/host/unix-export/ssh"},
+      {"/var/run/host/unix-export//ssh/", "/run/host/unix-export/ssh"},
+      {"/run/credentials/@system/ssh.listen", ""},
+      {"/run/log/journal/x", ""},
+      {"/run/lock/x", ""},
+      {"/run/mount/utab", ""},
+      {"/run/utmp", ""},
+      {"/run/nologin", ""},
+      {"/run/initctl", ""},
+      {"/run/sshd.pid", ""},
+      {"/run/sshd/x.sock", ""},
+      {"/run/systemdx/y.sock", "/run/systemdx/y.sock"},
+      {"/run/users/x.sock", "/run/users/x.sock"},
+      {"/run/sshd-extra.sock", "/run/sshd-extra.sock"},
+      {"/run/x/systemd/y.sock", "/run/x/systemd/y.sock"},
       {"/run/x\\", "/run/x\\"},
       {"/run/x ", ""},
       {"/run/x /", ""},   // the trailing '/' goes, baring the space
