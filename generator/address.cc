@@ -198,17 +198,22 @@ bool ValidUtf8(absl::string_view s) {
   return true;
 }
 
+bool ControlFree(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool UnitSafe(absl::string_view s) { return ControlFree(s) && ValidUtf8(s); }
 
 absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
                                              bool ipv6) {
   if (value.empty()) return Invalid(value, "empty address");
   // A control character would end the unit file's line (or worse).
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Invalid(value, "control character in address");
-    }
-  }
+  if (!ControlFree(value)) return Invalid(value, "control character in address");
   if (!ValidUtf8(value)) return Invalid(value, "not UTF-8");
   // systemd strips a value's ends when it reads a unit file back: such an
   // address cannot be written as it was given. The end is checked on the

@@ -86,7 +86,8 @@ std::string FindSshd(System& system) {
   std::string path = system.GetEnv("PATH").value_or(
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
-    if (dir[0] != '/') continue;
+    // The path goes into ExecStart=: only one that a unit can hold.
+    if (dir[0] != '/' || !UnitSafe(dir)) continue;
     std::string candidate = absl::StrCat(dir, "/sshd");
     if (system.IsExecutable(candidate)) return candidate;
   }
@@ -112,7 +113,10 @@ std::string FindUnit(System& system, absl::string_view name) {
 // a container's PID 1 (older systemd).
 std::vector<std::string> CredentialDirs(System& system) {
   std::vector<std::string> dirs;
-  if (auto env = system.GetEnv("CREDENTIALS_DIRECTORY"); env && !env->empty()) {
+  // systemd passes an absolute path; the key's path goes into a unit, so
+  // only one that a unit can hold.
+  if (auto env = system.GetEnv("CREDENTIALS_DIRECTORY");
+      env && absl::StartsWith(*env, "/") && UnitSafe(*env)) {
     dirs.push_back(*env);
   }
   dirs.push_back("/run/credentials/@system");

@@ -189,6 +189,11 @@ absl::Status WriteUnits(System& system, const std::string& dir,
 absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
                                              bool ipv6);
 
+// True iff S can go into a unit file as it is: well-formed UTF-8 (systemd
+// skips a line that is not) and no control characters (a newline would end
+// the line, a tab is blank to the parser).
+bool UnitSafe(absl::string_view s);
+
 // Splits /proc/cmdline into words as systemd does (extract_first_word with
 // EXTRACT_UNQUOTE|EXTRACT_RELAX|EXTRACT_RETAIN_ESCAPE): words end at space,
 // tab, CR or LF; single and double quotes group and are removed, anywhere

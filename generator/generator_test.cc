@@ -578,6 +578,32 @@ TEST(DecideTest, UnreadableCommandLineIsAFactNotAText) {
       << Log(plan);
 }
 
+// The sshd path and the credential directory go into units (ExecStart=,
+// ConditionFileNotEmpty=): one that a unit cannot hold is not taken.
+TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
+  for (const std::string& bad : {std::string("/opt/a\nExecStartPre=/evil"), std::string("/opt/\xff"),
+                                 std::string("/opt/tab\there"), std::string("relative")}) {
+    FakeSystem system;
+    Vm(system);
+    system.env["PATH"] = bad + ":/usr/sbin";
+    system.executables.insert(bad + "/sshd");
+    system.env["CREDENTIALS_DIRECTORY"] = bad;
+    system.files[bad + "/ssh.authorized_keys.root"] = "k";
+    Facts facts = Gather(system);
+    EXPECT_EQ(facts.sshd, "/usr/sbin/sshd") << absl::CEscape(bad);
+    EXPECT_EQ(facts.root_key_credential, "") << absl::CEscape(bad);
+  }
+  FakeSystem good;
+  Vm(good);
+  good.env["PATH"] = "/opt/my ssh/\xc3\xa9";
+  good.executables.insert("/opt/my ssh/\xc3\xa9/sshd");
+  good.env["CREDENTIALS_DIRECTORY"] = "/run/cred's 100%";
+  good.files["/run/cred's 100%/ssh.authorized_keys.root"] = "k";
+  Facts facts = Gather(good);
+  EXPECT_EQ(facts.sshd, "/opt/my ssh/\xc3\xa9/sshd");
+  EXPECT_EQ(facts.root_key_credential, "/run/cred's 100%/ssh.authorized_keys.root");
+}
+
 // Issue 16, item 6: one socket per path, and only below /run.
 TEST(DecideTest, OneSocketPerPath) {
   const std::vector<DecideCase> cases = {
