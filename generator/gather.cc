@@ -86,8 +86,13 @@ std::string FindSshd(System& system) {
   std::string path = system.GetEnv("PATH").value_or(
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
   for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
-    // The path goes into ExecStart=: only one that a unit can hold.
-    if (dir[0] != '/' || !UnitSafe(dir)) continue;
+    // The path goes into ExecStart=: only one that a unit can hold and
+    // systemd runs (config_parse_exec() refuses an executable name with a
+    // quote or a backslash in it: string_is_safe()).
+    if (dir[0] != '/' || !UnitSafe(dir) ||
+        dir.find_first_of("\"'\\") != absl::string_view::npos) {
+      continue;
+    }
     std::string candidate = absl::StrCat(dir, "/sshd");
     if (system.IsExecutable(candidate)) return candidate;
   }

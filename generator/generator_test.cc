@@ -593,6 +593,15 @@ TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
     EXPECT_EQ(facts.sshd, "/usr/sbin/sshd") << absl::CEscape(bad);
     EXPECT_EQ(facts.root_key_credential, "") << absl::CEscape(bad);
   }
+  // systemd refuses to run an executable whose name holds a quote or a
+  // backslash; such an sshd cannot serve a socket.
+  for (const std::string& bad : {"/opt/it's", "/opt/say \"hi\"", "/opt/back\\slash"}) {
+    FakeSystem system;
+    Vm(system);
+    system.env["PATH"] = bad + ":/usr/sbin";
+    system.executables.insert(bad + "/sshd");
+    EXPECT_EQ(Gather(system).sshd, "/usr/sbin/sshd") << bad;
+  }
   FakeSystem good;
   Vm(good);
   good.env["PATH"] = "/opt/my ssh/\xc3\xa9";
