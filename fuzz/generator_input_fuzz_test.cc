@@ -207,6 +207,17 @@ std::string AsRun(absl::string_view arg, bool& expanded) {
   return out;
 }
 
+// What systemd's path_is_normalized() wants of a path in a unit: no '.'
+// or '..' component, no "//", no trailing '/'.
+bool Normalized(absl::string_view path) {
+  if (path.size() > 1 && path.back() == '/') return false;
+  if (absl::StrContains(path, "//")) return false;
+  for (absl::string_view part : absl::StrSplit(path, '/')) {
+    if (part == "." || part == "..") return false;
+  }
+  return true;
+}
+
 // A plain value (Description=, ConditionFileNotEmpty=, ListenStream=) as
 // systemd reads it: stripped, "%%" is '%', no other specifier.
 bool ValueAsRead(absl::string_view value, std::string& out) {
@@ -243,6 +254,8 @@ Expected ExpectedOf(const UnitFile& f, const Plan& plan) {
     e.exec["ExecStart"] = {"/usr/bin/install", "-D", "-m", "0600", plan.root_key_credential,
                            "/root/.ssh/authorized_keys"};
     e.values["ConditionFileNotEmpty"] = plan.root_key_credential;
+    FUZZ_CHECK(Normalized(plan.root_key_credential), "credential path %s is not normalised",
+               plan.root_key_credential.c_str());
   }
   for (const Listener& l : plan.listeners) {
     if (f.path != l.name + ".socket") continue;
@@ -263,9 +276,10 @@ void CheckExec(const UnitFile& f, absl::string_view key, absl::string_view value
              std::string(key).c_str(), words.size(), std::string(value).c_str());
   // config_parse_exec() refuses an executable name that is not
   // string_is_safe(): control characters, quotes, backslashes.
-  FUZZ_CHECK(words.empty() || (UnitSafe(words[0]) &&
+  FUZZ_CHECK(words.empty() || (UnitSafe(words[0]) && Normalized(words[0]) &&
                                words[0].find_first_of("\"'\\") == std::string::npos),
-             "%s: systemd refuses to run '%s'", f.path.c_str(), words[0].c_str());
+             "%s: '%s' is no executable name systemd takes as written", f.path.c_str(),
+             words[0].c_str());
   for (size_t i = 0; i < words.size(); ++i) {
     bool expanded = false;
     // The path is not expanded, the arguments are.

@@ -582,7 +582,8 @@ TEST(DecideTest, UnreadableCommandLineIsAFactNotAText) {
 // ConditionFileNotEmpty=): one that a unit cannot hold is not taken.
 TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
   for (const std::string& bad : {std::string("/opt/a\nExecStartPre=/evil"), std::string("/opt/\xff"),
-                                 std::string("/opt/tab\there"), std::string("relative")}) {
+                                 std::string("/opt/tab\there"), std::string("relative"),
+                                 std::string("/run/.."), std::string("/opt/./x")}) {
     FakeSystem system;
     Vm(system);
     system.env["PATH"] = bad + ":/usr/sbin";
@@ -611,6 +612,16 @@ TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
   Facts facts = Gather(good);
   EXPECT_EQ(facts.sshd, "/opt/my ssh/\xc3\xa9/sshd");
   EXPECT_EQ(facts.root_key_credential, "/run/cred's 100%/ssh.authorized_keys.root");
+  // Repeated and trailing slashes are dropped, as a unit wants the path.
+  FakeSystem slashes;
+  Vm(slashes);
+  slashes.env["PATH"] = "//opt//ssh/";
+  slashes.executables.insert("/opt/ssh/sshd");
+  slashes.env["CREDENTIALS_DIRECTORY"] = "/run//creds/";
+  slashes.files["/run/creds/ssh.authorized_keys.root"] = "k";
+  facts = Gather(slashes);
+  EXPECT_EQ(facts.sshd, "/opt/ssh/sshd");
+  EXPECT_EQ(facts.root_key_credential, "/run/creds/ssh.authorized_keys.root");
 }
 
 // Issue 16, item 6: one socket per path, and only below /run.
