@@ -29,18 +29,22 @@ FuzzInput ParseFuzzInput(absl::string_view data) {
 
 FakeSystem ScriptedSystem(const FuzzInput& in, const std::string& self) {
   FakeSystem s;
+  // The fake has no file tree: a scripted path makes every directory above
+  // it exist. The input's directories therefore live below /opt/ and
+  // /run/fuzz/, where they cannot stand for a path the generator reads
+  // (an sshd in /sys/bus/vmbus/drivers/hv_sock/x would fake a transport).
   if (in.sshd_dir.empty()) {
     s.executables.insert("/usr/sbin/sshd");
   } else {
-    s.env["PATH"] = in.sshd_dir;
-    s.executables.insert(in.sshd_dir + "/sshd");
+    s.env["PATH"] = "/opt/" + in.sshd_dir;
+    s.executables.insert("/opt/" + in.sshd_dir + "/sshd");
   }
   s.files["/proc/net/if_inet6"] = "";
   s.symlinks["/proc/self/exe"] = self;
   // By default everything systemd expands or unescapes, in one directory.
   const std::string creds = in.credential_dir.empty()
                                 ? "/run/cred's \"dir\" 100%$x\\"
-                                : in.credential_dir;
+                                : "/run/fuzz/" + in.credential_dir;
   s.env["CREDENTIALS_DIRECTORY"] = creds;
   s.files[creds + "/ssh.listen"] = in.credential;
   s.files[creds + "/ssh.authorized_keys.root"] = "ssh-ed25519 AAAA k";

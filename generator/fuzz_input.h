@@ -5,9 +5,9 @@
 // renders the same inputs for `systemd-analyze verify`.
 //
 // Input: one mode byte, then the command line, "\n--\n", the ssh.listen
-// credential, and optionally "\n--\n" sshd's directory (the only PATH
-// entry) and "\n--\n" the credential directory ($CREDENTIALS_DIRECTORY);
-// an empty or missing one keeps the default. Mode bits: 1 container (else a
+// credential, and optionally "\n--\n" sshd's directory below /opt/ (the
+// only PATH entry) and "\n--\n" the credential directory below /run/fuzz/
+// ($CREDENTIALS_DIRECTORY); an empty or missing one keeps the default. Mode bits: 1 container (else a
 // VM), 2 a virtio-vsock transport, 4 /etc/ssh/sshd_not_to_be_run, 8
 // systemd 257's own generator.
 //
@@ -31,8 +31,8 @@ struct FuzzInput {
   bool systemd257 = false;
   std::string cmdline;
   std::string credential;
-  std::string sshd_dir;        // "": /usr/sbin
-  std::string credential_dir;  // "": a hostile default
+  std::string sshd_dir;        // below /opt/; "": /usr/sbin
+  std::string credential_dir;  // below /run/fuzz/; "": a hostile default
 };
 
 // DATA must hold at least the mode byte.
