@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The man page renders without a single groff warning, and documents every
-# option that --help lists and every exit code.
+# option that --help lists, every exit code, and that the libvirt helper
+# needs the glibc it was built against.
 set -euo pipefail
 page="$TEST_SRCDIR/$TEST_WORKSPACE/cli/ssh-socket-proxy.1"
 proxy="$TEST_SRCDIR/$TEST_WORKSPACE/cli/ssh-socket-proxy"
@@ -17,4 +18,7 @@ done
 for code in 0 1 2; do
   grep -qE "^ +$code +[A-Z]" <<<"$text" || fail "man page lacks exit status $code"
 done
+# The libvirt helper's package cannot cross glibc releases (issue 16, item 8).
+tr -s ' \n' '  ' <<<"$text" | grep -qF "needs the glibc it was built against" ||
+  fail "man page does not say the libvirt helper needs its build's glibc"
 echo "man: ok"

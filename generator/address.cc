@@ -52,6 +52,33 @@ absl::Status CheckUnixLength(absl::string_view value, absl::string_view path) {
   return absl::OkStatus();
 }
 
+// What other programs keep directly below /run: systemd removes whatever is
+// at a socket's path before it binds, so a socket there would take a live
+// socket or file away (the journal's, the bus's, udev's, a user session's,
+// the container manager's, sshd's pid file; /run/nologin would even lock
+// users out). Matched on the first component below /run.
+constexpr absl::string_view kSystemRunEntries[] = {
+    "credentials", "dbus", "host", "initctl", "lock", "log", "mount",
+    "nologin",     "sshd", "sshd.pid", "systemd", "udev", "user", "utmp"};
+
+// The automatic export path (systemd's own writes it too) stays acceptable
+// when given explicitly, say in a VM or after systemd.ssh_auto=no.
+constexpr absl::string_view kExportPath = "/run/host/unix-export/ssh";
+
+absl::Status CheckSystemRunEntry(absl::string_view value,
+                                 absl::string_view path,
+                                 absl::string_view entry) {
+  if (path == kExportPath) return absl::OkStatus();
+  for (absl::string_view system : kSystemRunEntries) {
+    if (entry == system) {
+      return Invalid(value, absl::StrCat("/run/", entry,
+                                         " belongs to the system (systemd "
+                                         "would remove what is there)"));
+    }
+  }
+  return absl::OkStatus();
+}
+
 // One spelling per path: "//" and "/./" collapse, a trailing '/' goes,
 // /var/run/ is /run/ (a symlink on every systemd system). Only paths under
 // /run/ are taken: systemd removes whatever is at the path before it binds,
@@ -70,6 +97,9 @@ absl::StatusOr<std::string> UnixPath(absl::string_view value) {
     return Invalid(value, "AF_UNIX paths must be below /run/");
   }
   std::string path = absl::StrCat("/", absl::StrJoin(parts, "/"));
+  if (absl::Status s = CheckSystemRunEntry(value, path, parts[1]); !s.ok()) {
+    return s;
+  }
   if (absl::Status s = CheckUnixLength(value, path); !s.ok()) return s;
   return path;
 }
@@ -168,17 +198,22 @@ bool ValidUtf8(absl::string_view s) {
   return true;
 }
 
+bool ControlFree(absl::string_view s) {
+  for (char c : s) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) return false;
+  }
+  return true;
+}
+
 }  // namespace
+
+bool UnitSafe(absl::string_view s) { return ControlFree(s) && ValidUtf8(s); }
 
 absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
                                              bool ipv6) {
   if (value.empty()) return Invalid(value, "empty address");
   // A control character would end the unit file's line (or worse).
-  for (char c : value) {
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
-      return Invalid(value, "control character in address");
-    }
-  }
+  if (!ControlFree(value)) return Invalid(value, "control character in address");
   if (!ValidUtf8(value)) return Invalid(value, "not UTF-8");
   // systemd strips a value's ends when it reads a unit file back: such an
   // address cannot be written as it was given. The end is checked on the

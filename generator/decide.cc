@@ -240,9 +240,9 @@ Plan Decide(const Facts& facts) {
     return plan;
   }
   DecideRootKey(facts, plan);
-  if (!facts.cmdline_error.empty()) {
+  if (facts.cmdline_error) {
     Warn(plan, absl::StrCat("cannot read the kernel command line (",
-                            facts.cmdline_error, "): no sshd sockets"));
+                            *facts.cmdline_error, "): no sshd sockets"));
     return plan;
   }
   Switches sw;

@@ -3,7 +3,9 @@
 #include "generator/fuzz_input.h"
 
 #include <string>
+#include <vector>
 
+#include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 
 namespace sshproxy::generator {
@@ -15,21 +17,34 @@ FuzzInput ParseFuzzInput(absl::string_view data) {
   in.transport = mode & 2;
   in.sshd_off = mode & 4;
   in.systemd257 = mode & 8;
-  absl::string_view rest = data.substr(1);
-  const size_t sep = rest.find("\n--\n");
-  in.cmdline = std::string(rest.substr(0, sep));
-  if (sep != absl::string_view::npos)
-    in.credential = std::string(rest.substr(sep + 4));
+  std::vector<std::string> parts =
+      absl::StrSplit(data.substr(1), absl::MaxSplits("\n--\n", 3));
+  parts.resize(4);
+  in.cmdline = parts[0];
+  in.credential = parts[1];
+  in.sshd_dir = parts[2];
+  in.credential_dir = parts[3];
   return in;
 }
 
 FakeSystem ScriptedSystem(const FuzzInput& in, const std::string& self) {
   FakeSystem s;
-  s.executables.insert("/usr/sbin/sshd");
+  // The fake has no file tree: a scripted path makes every directory above
+  // it exist. The input's directories therefore live below /opt/ and
+  // /run/fuzz/, where they cannot stand for a path the generator reads
+  // (an sshd in /sys/bus/vmbus/drivers/hv_sock/x would fake a transport).
+  if (in.sshd_dir.empty()) {
+    s.executables.insert("/usr/sbin/sshd");
+  } else {
+    s.env["PATH"] = "/opt/" + in.sshd_dir;
+    s.executables.insert("/opt/" + in.sshd_dir + "/sshd");
+  }
   s.files["/proc/net/if_inet6"] = "";
   s.symlinks["/proc/self/exe"] = self;
-  // Everything systemd expands or unescapes, in one credential directory.
-  const std::string creds = "/run/cred's \"dir\" 100%$x\\";
+  // By default everything systemd expands or unescapes, in one directory.
+  const std::string creds = in.credential_dir.empty()
+                                ? "/run/cred's \"dir\" 100%$x\\"
+                                : "/run/fuzz/" + in.credential_dir;
   s.env["CREDENTIALS_DIRECTORY"] = creds;
   s.files[creds + "/ssh.listen"] = in.credential;
   s.files[creds + "/ssh.authorized_keys.root"] = "ssh-ed25519 AAAA k";

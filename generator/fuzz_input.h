@@ -5,8 +5,11 @@
 // renders the same inputs for `systemd-analyze verify`.
 //
 // Input: one mode byte, then the command line, "\n--\n", the ssh.listen
-// credential. Mode bits: 1 container (else a VM), 2 a virtio-vsock
-// transport, 4 /etc/ssh/sshd_not_to_be_run, 8 systemd 257's own generator.
+// credential, and optionally "\n--\n" sshd's directory below /opt/ (the
+// only PATH entry) and "\n--\n" the credential directory below /run/fuzz/
+// ($CREDENTIALS_DIRECTORY); an empty or missing one keeps the default. Mode bits: 1 container (else a
+// VM), 2 a virtio-vsock transport, 4 /etc/ssh/sshd_not_to_be_run, 8
+// systemd 257's own generator.
 //
 //   FuzzInput in = ParseFuzzInput(data);
 //   FakeSystem system = ScriptedSystem(in, "/usr/lib/.../ssh-socket-proxy-generator");
@@ -28,6 +31,8 @@ struct FuzzInput {
   bool systemd257 = false;
   std::string cmdline;
   std::string credential;
+  std::string sshd_dir;        // below /opt/; "": /usr/sbin
+  std::string credential_dir;  // below /run/fuzz/; "": a hostile default
 };
 
 // DATA must hold at least the mode byte.

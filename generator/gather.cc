@@ -4,12 +4,14 @@
 // rule (virtualization detection, where the kernel command line and system
 // credentials are), it is followed; the sources are named beside each rule.
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "absl/strings/ascii.h"
 #include "absl/strings/match.h"
 #include "absl/strings/str_cat.h"
+#include "absl/strings/str_join.h"
 #include "absl/strings/str_split.h"
 #include "absl/strings/string_view.h"
 #include "absl/strings/strip.h"
@@ -81,13 +83,31 @@ bool DetectVm(System& system) {
                            "VM00 Control Program");
 }
 
+// DIR as a path a unit can hold and systemd takes as it is: absolute, unit
+// safe, and normalised (repeated and trailing '/' dropped; '.' or '..'
+// refused, as systemd's path_is_normalized() refuses them in, say,
+// ConditionFileNotEmpty=). Nothing when it cannot be.
+std::optional<std::string> UnitDir(absl::string_view dir) {
+  if (dir.empty() || dir[0] != '/' || !UnitSafe(dir)) return std::nullopt;
+  std::vector<absl::string_view> parts;
+  for (absl::string_view part : absl::StrSplit(dir, '/', absl::SkipEmpty())) {
+    if (part == "." || part == "..") return std::nullopt;
+    parts.push_back(part);
+  }
+  return absl::StrCat("/", absl::StrJoin(parts, "/"));
+}
+
 // Where systemd (and so we) look for sshd: $PATH, else systemd's default.
 std::string FindSshd(System& system) {
   std::string path = system.GetEnv("PATH").value_or(
       "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin");
-  for (absl::string_view dir : absl::StrSplit(path, ':', absl::SkipEmpty())) {
-    if (dir[0] != '/') continue;
-    std::string candidate = absl::StrCat(dir, "/sshd");
+  for (absl::string_view entry : absl::StrSplit(path, ':', absl::SkipEmpty())) {
+    // The path goes into ExecStart=: only one that a unit can hold and
+    // systemd runs (config_parse_exec() refuses an executable name with a
+    // quote or a backslash in it: string_is_safe()).
+    std::optional<std::string> dir = UnitDir(entry);
+    if (!dir || dir->find_first_of("\"'\\") != std::string::npos) continue;
+    std::string candidate = absl::StrCat(*dir == "/" ? "" : *dir, "/sshd");
     if (system.IsExecutable(candidate)) return candidate;
   }
   return "";
@@ -112,8 +132,12 @@ std::string FindUnit(System& system, absl::string_view name) {
 // a container's PID 1 (older systemd).
 std::vector<std::string> CredentialDirs(System& system) {
   std::vector<std::string> dirs;
-  if (auto env = system.GetEnv("CREDENTIALS_DIRECTORY"); env && !env->empty()) {
-    dirs.push_back(*env);
+  // systemd passes an absolute path; the key's path goes into a unit, so
+  // only one that a unit can hold.
+  if (auto env = system.GetEnv("CREDENTIALS_DIRECTORY")) {
+    if (std::optional<std::string> dir = UnitDir(*env); dir && *dir != "/") {
+      dirs.push_back(*dir);
+    }
   }
   dirs.push_back("/run/credentials/@system");
   dirs.push_back("/run/host/credentials");
@@ -226,11 +250,8 @@ VsockTransport DetectVsockTransport(System& system) {
 void GatherVsock(System& system, Facts& facts) {
   facts.vsock_transport = DetectVsockTransport(system);
   absl::StatusOr<uint32_t> cid = system.LocalVsockCid();
-  if (cid.ok()) {
-    facts.vsock_cid = *cid;
-  } else {
-    facts.vsock_error = std::string(cid.status().message());
-  }
+  // Why there is no CID is not needed: the hint just says it is unknown.
+  if (cid.ok()) facts.vsock_cid = *cid;
 }
 
 }  // namespace

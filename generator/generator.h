@@ -1,5 +1,9 @@
 // Copyright 2026 The ssh-socket-proxy Authors.
 //
+// generator/ is the guest side and stands alone: it includes nothing of the
+// proxy's packages (no cli/, lookup/, net/, parser/), only Abseil and the C
+// library.
+//
 // ssh-socket-proxy-generator: a systemd generator that makes sshd reachable
 // over AF_UNIX and AF_VSOCK in guests whose systemd (< 256) has no
 // systemd-ssh-generator(8), listening where systemd 257's would for the same
@@ -76,16 +80,17 @@ struct Facts {
   bool vm = false;
   // What the kernel offers (read only in a VM).
   VsockTransport vsock_transport = VsockTransport::kNone;
-  // The ioctl's answer (read only in a VM, never in a container); or why not.
+  // The ioctl's answer (read only in a VM, never in a container), when it
+  // gave one.
   std::optional<uint32_t> vsock_cid;
-  std::string vsock_error;
   // /run/host/unix-export/ exists and is writable.
   bool unix_export = false;
   // Kernel command line words (PID 1's arguments in a container).
   std::vector<std::string> cmdline;
-  // Why the command line could not be read; then nothing automatic binds
-  // (a systemd.ssh_auto=no may be in what we could not read).
-  std::string cmdline_error;
+  // Set iff the command line could not be read, to why (which may be
+  // empty); then nothing binds (a systemd.ssh_auto=no may be in what we
+  // could not read).
+  std::optional<std::string> cmdline_error;
   // The ssh.listen system credential, when there is one.
   std::optional<std::string> listen_credential;
   // Path of the ssh.authorized_keys.root credential, when it is a regular
@@ -183,6 +188,11 @@ absl::Status WriteUnits(System& system, const std::string& dir,
 // IPV6). InvalidArgumentError, saying why, for anything else.
 absl::StatusOr<std::string> CanonicalAddress(absl::string_view value,
                                              bool ipv6);
+
+// True iff S can go into a unit file as it is: well-formed UTF-8 (systemd
+// skips a line that is not) and no control characters (a newline would end
+// the line, a tab is blank to the parser).
+bool UnitSafe(absl::string_view s);
 
 // Splits /proc/cmdline into words as systemd does (extract_first_word with
 // EXTRACT_UNQUOTE|EXTRACT_RELAX|EXTRACT_RETAIN_ESCAPE): words end at space,

@@ -550,12 +550,6 @@ TEST(DecideTest, CommandLineAsSystemdReadsIt) {
                            "systemd.ssh_auto=no"});
        },
        {}, {"turned off by systemd.ssh_auto=no"}},
-      {"a command line over 1 MiB is read whole: its last word counts",
-       [](FakeSystem& s) {
-         Container(s);
-         ContainerArgs(s, {std::string(3 << 20, 'x'), "systemd.ssh_auto=no"});
-       },
-       {}, {"turned off by systemd.ssh_auto=no"}},
       {"an unreadable command line: nothing binds (fail closed)",
        [](FakeSystem& s) {
          Vm(s);
@@ -565,6 +559,69 @@ TEST(DecideTest, CommandLineAsSystemdReadsIt) {
        {}, {"cannot read the kernel command line"}, "", 1},
   };
   Check(cases);
+}
+
+// Issue 18: "the command line could not be read" is a fact of its own, not
+// an error text that happens to be non-empty: an error without a message
+// still binds nothing. (Reading a long command line whole is PosixSystem's
+// job: system_test ReadFileReadsLongFilesWhole.)
+TEST(DecideTest, UnreadableCommandLineIsAFactNotAText) {
+  FakeSystem system;
+  Vm(system);
+  Facts facts = Gather(system);
+  ASSERT_FALSE(facts.cmdline_error) << *facts.cmdline_error;
+  ASSERT_FALSE(Decide(facts).listeners.empty());
+  facts.cmdline_error = "";
+  Plan plan = Decide(facts);
+  EXPECT_TRUE(plan.listeners.empty()) << Describe(plan);
+  EXPECT_TRUE(absl::StrContains(Log(plan), "cannot read the kernel command line"))
+      << Log(plan);
+}
+
+// The sshd path and the credential directory go into units (ExecStart=,
+// ConditionFileNotEmpty=): one that a unit cannot hold is not taken.
+TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
+  for (const std::string& bad : {std::string("/opt/a\nExecStartPre=/evil"), std::string("/opt/\xff"),
+                                 std::string("/opt/tab\there"), std::string("relative"),
+                                 std::string("/run/.."), std::string("/opt/./x")}) {
+    FakeSystem system;
+    Vm(system);
+    system.env["PATH"] = bad + ":/usr/sbin";
+    system.executables.insert(bad + "/sshd");
+    system.env["CREDENTIALS_DIRECTORY"] = bad;
+    system.files[bad + "/ssh.authorized_keys.root"] = "k";
+    Facts facts = Gather(system);
+    EXPECT_EQ(facts.sshd, "/usr/sbin/sshd") << absl::CEscape(bad);
+    EXPECT_EQ(facts.root_key_credential, "") << absl::CEscape(bad);
+  }
+  // systemd refuses to run an executable whose name holds a quote or a
+  // backslash; such an sshd cannot serve a socket.
+  for (const std::string& bad : {"/opt/it's", "/opt/say \"hi\"", "/opt/back\\slash"}) {
+    FakeSystem system;
+    Vm(system);
+    system.env["PATH"] = bad + ":/usr/sbin";
+    system.executables.insert(bad + "/sshd");
+    EXPECT_EQ(Gather(system).sshd, "/usr/sbin/sshd") << bad;
+  }
+  FakeSystem good;
+  Vm(good);
+  good.env["PATH"] = "/opt/my ssh/\xc3\xa9";
+  good.executables.insert("/opt/my ssh/\xc3\xa9/sshd");
+  good.env["CREDENTIALS_DIRECTORY"] = "/run/cred's 100%";
+  good.files["/run/cred's 100%/ssh.authorized_keys.root"] = "k";
+  Facts facts = Gather(good);
+  EXPECT_EQ(facts.sshd, "/opt/my ssh/\xc3\xa9/sshd");
+  EXPECT_EQ(facts.root_key_credential, "/run/cred's 100%/ssh.authorized_keys.root");
+  // Repeated and trailing slashes are dropped, as a unit wants the path.
+  FakeSystem slashes;
+  Vm(slashes);
+  slashes.env["PATH"] = "//opt//ssh/";
+  slashes.executables.insert("/opt/ssh/sshd");
+  slashes.env["CREDENTIALS_DIRECTORY"] = "/run//creds/";
+  slashes.files["/run/creds/ssh.authorized_keys.root"] = "k";
+  facts = Gather(slashes);
+  EXPECT_EQ(facts.sshd, "/opt/ssh/sshd");
+  EXPECT_EQ(facts.root_key_credential, "/run/creds/ssh.authorized_keys.root");
 }
 
 // Issue 16, item 6: one socket per path, and only below /run.
@@ -588,6 +645,32 @@ TEST(DecideTest, OneSocketPerPath) {
        {},
        {"ignoring systemd.ssh_listen=: '/etc/shadow': AF_UNIX paths must be below /run/",
         "'/run/../etc/shadow': '..' in an AF_UNIX path", "'/tmp/s': AF_UNIX paths must be"}},
+      {"other programs' places below /run are refused, one line each",
+       [](FakeSystem& s) {
+         Container(s);
+         ContainerArgs(s, {"systemd.ssh_listen=/run/dbus/system_bus_socket",
+                           "systemd.ssh_listen=/var/run/systemd/journal/socket",
+                           "systemd.ssh_listen=/run/user/1000/bus", "systemd.ssh_listen=/run/x.sock"});
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "extra=/run/x.sock"},
+       {"ignoring systemd.ssh_listen=: '/run/dbus/system_bus_socket': /run/dbus belongs to the "
+        "system (systemd would remove what is there)",
+        "'/var/run/systemd/journal/socket': /run/systemd belongs to the system",
+        "'/run/user/1000/bus': /run/user belongs to the system"}},
+      {"the export path given explicitly: a VM binds it, a container has it already",
+       [](FakeSystem& s) {
+         Container(s);
+         s.writable.insert("/run/host/unix-export/");
+         ContainerArgs(s, {"systemd.ssh_listen=/run/host/unix-export/ssh"});
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "unix-export=/run/host/unix-export/ssh"},
+       {"ignoring /run/host/unix-export/ssh: already bound"}},
+      {"the export path in a VM is an extra socket",
+       [](FakeSystem& s) {
+         VmNoVsock(s);
+         s.files["/proc/cmdline"] = "systemd.ssh_listen=/run/host/unix-export/ssh\n";
+       },
+       {"unix-local=/run/ssh-unix-local/socket", "extra=/run/host/unix-export/ssh"}, {}, "", 1},
   };
   Check(cases);
 }
@@ -899,6 +982,32 @@ TEST(CanonicalAddressTest, Table) {
       {"/etc/shadow", ""},
       {"/tmp/x.sock", ""},
       {"/var/lib/x.sock", ""},
+      // Other programs' sockets and files below /run (issue 16, item 6).
+      {"/run/dbus/system_bus_socket", ""},
+      {"/var/run/dbus/system_bus_socket", ""},
+      {"/run/systemd/journal/socket", ""},
+      {"/run/systemd/private", ""},
+      {"//run/./systemd//notify", ""},
+      {"/run/systemd", ""},
+      {"/run/udev/control", ""},
+      {"/run/user/0/bus", ""},
+      {"/run/host/x.sock", ""},
+      {"/run/host/unix-export/other", ""},
+      {"/run/host/unix-export/ssh", "/run/host/unix-export/ssh"},
+      {"/var/run/host/unix-export//ssh/", "/run/host/unix-export/ssh"},
+      {"/run/credentials/@system/ssh.listen", ""},
+      {"/run/log/journal/x", ""},
+      {"/run/lock/x", ""},
+      {"/run/mount/utab", ""},
+      {"/run/utmp", ""},
+      {"/run/nologin", ""},
+      {"/run/initctl", ""},
+      {"/run/sshd.pid", ""},
+      {"/run/sshd/x.sock", ""},
+      {"/run/systemdx/y.sock", "/run/systemdx/y.sock"},
+      {"/run/users/x.sock", "/run/users/x.sock"},
+      {"/run/sshd-extra.sock", "/run/sshd-extra.sock"},
+      {"/run/x/systemd/y.sock", "/run/x/systemd/y.sock"},
       {"/run/x\\", "/run/x\\"},
       {"/run/x ", ""},
       {"/run/x /", ""},   // the trailing '/' goes, baring the space

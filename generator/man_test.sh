@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The generator's man page renders without a single groff warning and
 # documents every switch, credential and mode the binary reads, its unit
-# prefix and files, its exit codes, how to turn it off, the oldest systemd
-# tested and where it differs from systemd.
+# prefix and files, its exit codes, how to turn it off (sshd_not_to_be_run,
+# a masked ssh.service, provision.conf), the oldest systemd tested and where
+# it differs from systemd.
 set -euo pipefail
 page="$TEST_SRCDIR/$TEST_WORKSPACE/generator/ssh-socket-proxy-generator.8"
 bin="$TEST_SRCDIR/$TEST_WORKSPACE/generator/ssh-socket-proxy-generator"
@@ -30,7 +31,8 @@ for want in ssh-socket-proxy-'*' /run/ssh-unix-local/socket /run/host/unix-expor
   /etc/ssh/sshd_not_to_be_run "systemd 247 (Debian 11, the oldest tested)" RemoveOnStop=yes \
   ssh-socket-proxy-vsock-recheck.service 60-ssh-socket-proxy-vsock.rules \
   /run/ssh-socket-proxy/vsock.issue /etc/issue.d/50-ssh-socket-proxy-vsock.issue \
-  "DIFFERENCES FROM SYSTEMD" "systemd.ssh_auto='no'" "below /run/"; do
+  "DIFFERENCES FROM SYSTEMD" "systemd.ssh_auto='no'" "below /run/" masked provision.conf \
+  /run/dbus/ "not a regular file" "cannot be read binds nothing"; do
   grep -qF -- "$want" <<<"$text" || fail "man page lacks '$want'"
 done
 echo "man: ok"

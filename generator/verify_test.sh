@@ -3,18 +3,23 @@
 # kinds write_unit_sets makes (container with every kind of extra address
 # and the root key import, VM with vsock::22 and its console hint, VM
 # without a transport and its re-check, systemd 257's vsock cover), a table
-# of hostile inputs, one set per input of the generator fuzz corpus, and
-# what the real binary writes on this machine. Any warning fails, not only
-# errors. Then the values systemd reads back are the ones planned: the
-# hostile paths as given, nothing joined onto the next line.
+# of hostile inputs, one set per input of the generator fuzz corpus, 150
+# random hostile systems (addresses, sshd path and credential directory
+# from \ % " ' $ ; space é tab; the seed is printed, VERIFY_SEED=N repeats
+# it), and what the real binary writes on this machine. Any warning fails,
+# not only errors. Then the values systemd reads back are the ones planned:
+# the hostile paths as given, nothing joined onto the next line.
 set -euo pipefail
 here="$TEST_SRCDIR/$TEST_WORKSPACE/generator"
 corpus="$TEST_SRCDIR/$TEST_WORKSPACE/testdata/generator_input"
 out=$(mktemp -d "${TEST_TMPDIR:-/tmp}/units.XXXXXX")
-fail() { echo "FAIL: $*" >&2; exit 1; }
+seed=${VERIFY_SEED:-$(( $(date +%s%N) % 4294967296 ))}
+echo "random unit sets from seed $seed (VERIFY_SEED=$seed repeats them)"
+fail() { echo "FAIL: $* (random sets: VERIFY_SEED=$seed)" >&2; exit 1; }
 
 gen="$here/ssh-socket-proxy-generator"
-"$here/write_unit_sets" "$out" "$gen" "$corpus"/corpus/* "$corpus"/regressions/*
+"$here/write_unit_sets" "$out" "$gen" --random "$seed" 150 \
+  "$corpus"/corpus/* "$corpus"/regressions/*
 mkdir "$out/real"
 # systemd runs generators with its default PATH, which has sshd's sbin.
 PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
@@ -57,32 +62,50 @@ for dir in "$out"/*/; do
   echo "$set: ${units[*]} verified"
   sets=$((sets + 1))
 done
-[ "$sets" -ge 10 ] || fail "only $sets unit sets verified"
+[ "$sets" -ge 14 ] || fail "only $sets unit sets verified"
 
-# read_back FILE KEY: KEY's values as systemd's config parser reads them
-# (a line ending in an odd number of backslashes continues on the next,
-# the backslash becoming a space; the value stripped; "%%" is "%").
-read_back() {
-  python3 - "$1" "$2" <<'PY'
-import re, sys
-text = open(sys.argv[1], encoding="utf-8").read().split("\n")
-lines, cont = [], None
-for l in text:
-    p = l if cont is None else cont + l
-    esc = False
-    for c in p:
-        esc = (not esc) and c == "\\"
-    if esc:
-        cont = p[:-1] + " "
-        continue
-    cont = None
-    lines.append(p)
-for l in lines:
-    k, _, v = l.partition("=")
-    if k.strip() == sys.argv[2]:
-        print(v.strip(" \t\n\r").replace("%%", "%"))
+# KEY's values in FILE as systemd's config parser reads them (a line ending
+# in an odd number of backslashes continues on the next, the backslash
+# becoming a space; the value stripped; "%%" is "%").
+cat >"$out/read_back.py" <<'PY'
+import sys
+def read_back(path, key):
+    text = open(path, encoding="utf-8").read().split("\n")
+    lines, cont = [], None
+    for l in text:
+        p = l if cont is None else cont + l
+        esc = False
+        for c in p:
+            esc = (not esc) and c == "\\"
+        if esc:
+            cont = p[:-1] + " "
+            continue
+        cont = None
+        lines.append(p)
+    return [v.strip(" \t\n\r").replace("%%", "%")
+            for k, _, v in (l.partition("=") for l in lines) if k.strip() == key]
+if sys.argv[1] == "--expected":
+    # --expected LIST DIR: each "FILE<TAB>ADDRESS" of LIST reads back as one
+    # ListenStream= and Accept=yes.
+    bad = 0
+    for line in open(sys.argv[2], encoding="utf-8"):
+        name, address = line.rstrip("\n").split("\t")
+        path = sys.argv[3] + "/" + name
+        got = (read_back(path, "ListenStream"), read_back(path, "Accept"))
+        if got != ([address], ["yes"]):
+            print(f"{name}: planned {address!r}, reads back as {got!r}")
+            bad += 1
+    sys.exit(1 if bad else 0)
+print("\n".join(read_back(sys.argv[1], sys.argv[2])))
 PY
-}
+read_back() { python3 "$out/read_back.py" "$1" "$2"; }
+
+# The random sets' sockets listen where they were planned.
+planned=$(wc -l <"$out/random.expected")
+[ "$planned" -ge 200 ] || fail "only $planned random sockets planned"
+log=$(python3 "$out/read_back.py" --expected "$out/random.expected" "$out") ||
+  fail "random sets read back wrong: $log"
+echo "random sets: $planned sockets read back as planned"
 want=$'/run/100%.sock\n/run/a b.sock\n/run/it\'s.sock\n/run/say "hi".sock\n/run/x\\\n/run/y\\\\\\\n@abs\\\n/run/%n%i%%\n/run/$USER;x\n/run/[x]*?{}\n/run/z/s\n/run/\xc3\xa9.sock'
 got=$(for f in "$out"/hostile/*.socket; do read_back "$f" ListenStream; done | sort)
 [ "$got" = "$(sort <<<"$want")" ] || fail "hostile addresses read back as: $got"
