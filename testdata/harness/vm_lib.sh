@@ -25,7 +25,10 @@
 #   Locates no_vsock, checks it works and that the tools are there; an EXIT
 #   trap (and INT, TERM, HUP, PIPE) powers off every VM and removes its files.
 # vm_image SUITE [PACKAGE...] [--download PACKAGE...]
-#   Prints a prefix P: P.img (raw ext4 root), P.vmlinuz, P.initrd. SUITE with
+#   Prints a prefix P: P.img (raw ext4 root), P.vmlinuz, P.initrd. SUITE
+#   (the tests boot bullseye, bookworm and trixie: Debian 11, 12 and 13;
+#   bullseye's tree, like a Debian 11 system upgraded from 10, keeps /lib
+#   apart from /usr/lib, so a package's /lib paths are its own) with
 #   VM_BASE_PACKAGES and PACKAGE... installed; --download PACKAGEs are only
 #   downloaded into /var/cache/apt/archives (with the apt lists kept), so that
 #   `apt-get install ./x.deb` in the VM resolves the declared dependencies
@@ -78,6 +81,11 @@
 #   Prints the path of a file with what P.img listens on when booted with
 #   systemd.ssh_auto=no (vm_listening): the system's own sockets, before any
 #   package of ours. One boot per image and machine, then cached.
+# vm_suite_debs SUITE DIR OUT
+#   Copies into OUT (made if need be) the DIR/*.deb that SUITE can install
+#   and prints OUT: on Debian 11 (bullseye) all but ssh-socket-proxy-libvirt,
+#   which needs the newer glibc it was built against (README, "Packages";
+#   the package stage asserts that refusal), elsewhere all of them.
 # vm_deb_names DIR             the package names of DIR/*.deb, sorted
 # vm_debs_installed NAME DIR   those of them dpkg in VM NAME has installed
 # vm_apt_summary D             what apt said when vm_installed made D
@@ -515,6 +523,19 @@ vm_test_begin() {
   e2e_case packages_given false
   e2e_finish "vm_$name"
   exit 1
+}
+
+vm_suite_debs() {
+  local suite=$1 debs=$2 out=$3 deb
+  mkdir -p "$out" || return 1
+  for deb in "$debs"/*.deb; do
+    if [ "$suite" = bullseye ] && [ "$(dpkg-deb -f "$deb" Package)" = ssh-socket-proxy-libvirt ]; then
+      continue
+    fi
+    cp "$deb" "$out/" || return 1
+  done
+  compgen -G "$out/*.deb" >/dev/null || { echo "vm_lib: no .deb for $suite in $debs" >&2; return 1; }
+  echo "$out"
 }
 
 vm_deb_names() { local d; for d in "$1"/*.deb; do dpkg-deb -f "$d" Package; done | sort; }
