@@ -6,7 +6,8 @@
 #     (vm_suite_debs: Debian 11 refuses the libvirt helper's glibc) installed
 #     with `apt-get install ./*.deb` offline, as a user would, and every
 #     binary they install finds its libraries (issue 15 items 1 and 6);
-#   - one boot per suite, one after the other, on the disk shared with
+#   - one boot per suite, each suite's VM booting while the one before is
+#     tested (vm_start, vm_wait), on the disk shared with
 #     vm_generator_test (vm_installed), whose kernel command line says
 #     systemd.ssh_auto='no' (quoted, item 4) systemd.ssh_listen=vsock::22
 #     systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock
@@ -174,13 +175,19 @@ generator_lines() {
 
 note() { echo "note: $*"; }
 
-# boot_kind SUITE KIND KERNEL-ARG...: boots the installed disk with the
-# args, keeps what it listens on in $E2E/SUITE.KIND and the generators'
-# lines, and sets up ssh.
-boot_kind() {
-  local suite=$1 kind=$2 vm="$1-$2"
+# start_kind SUITE KIND KERNEL-ARG...: starts the installed disk with the
+# args (vm_start); wait_kind SUITE KIND waits for it (vm_wait), keeps what
+# it listens on in $E2E/SUITE.KIND and the generators' lines, and sets up
+# ssh.
+start_kind() {
+  local suite=$1 kind=$2
   shift 2
-  vm_boot "$vm" "${IMG[$suite]}" --disk "${DISK[$suite]}" -- "$@" || return 1
+  vm_start "$suite-$kind" "${IMG[$suite]}" --disk "${DISK[$suite]}" -- "$@"
+}
+
+wait_kind() {
+  local suite=$1 kind=$2 vm="$1-$2"
+  vm_wait "$vm" || return 1
   TIMES[$suite-boot-$kind]=${VM_BOOT_SECONDS[$vm]}
   FAILS_AT_BOOT=$E2E_FAILED
   vm_listening "$vm" >"$E2E/$suite.$kind"
@@ -205,6 +212,7 @@ case_generator_link_on_split_usr() {
 declare -A IMG=() DISK=() DEBS=()
 DL=("${VM_PACKAGE_DEPENDS[@]}")
 # VM_SSH_SUITES: a developer may boot fewer (the 11/12-vs-13 cases then fail).
+SUITES=()
 for SUITE in ${VM_SSH_SUITES:-bullseye bookworm trixie}; do
   start=$SECONDS
   IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${DL[@]}") || { e2e_case "${SUITE}_image" false; continue; }
@@ -215,13 +223,24 @@ for SUITE in ${VM_SSH_SUITES:-bullseye bookworm trixie}; do
   TIMES[$SUITE-installed]=$((SECONDS - start))
   baseline=$(vm_baseline "${IMG[$SUITE]}") || { e2e_case "${SUITE}_baseline_boot" false; continue; }
   cp "$baseline" "$E2E/$SUITE.baseline"
+  SUITES+=("$SUITE")
+done
 
-  # One boot per suite, one after the other (more VMs than cores only slow
-  # every boot down). The quoted 'no' (as a qemu -append or a libvirt
-  # <cmdline> may write it) must switch the automatic sockets off beside the
-  # addresses given: if it did not, they would show beyond the baseline.
-  if boot_kind "$SUITE" cmdline "systemd.ssh_auto='no'" systemd.ssh_listen=vsock::22 \
-    systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock systemd.ssh_listen=not:an:address; then
+# One boot per suite. The quoted 'no' (as a qemu -append or a libvirt
+# <cmdline> may write it) must switch the automatic sockets off beside the
+# addresses given: if it did not, they would show beyond the baseline.
+start_suite() {
+  start_kind "$1" cmdline "systemd.ssh_auto='no'" systemd.ssh_listen=vsock::22 \
+    systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock systemd.ssh_listen=not:an:address
+}
+
+# The next suite's VM boots while this one's cases run: two VMs of this
+# test at a time, so that the stage's longest test gets more of the CPU.
+[ "${#SUITES[@]}" -eq 0 ] || start_suite "${SUITES[0]}"
+for i in "${!SUITES[@]}"; do
+  SUITE=${SUITES[$i]}
+  if wait_kind "$SUITE" cmdline; then
+    [ -z "${SUITES[$((i + 1))]:-}" ] || start_suite "${SUITES[$((i + 1))]}"
     e2e_case "${SUITE}_apt_installed_every_package_offline" case_apt_installed
     e2e_case "${SUITE}_installed_binaries_find_their_libraries" case_libraries
     [ "$SUITE" != bullseye ] || e2e_case "${SUITE}_generator_runs_through_the_lib_link" case_generator_link_on_split_usr
@@ -241,6 +260,7 @@ for SUITE in ${VM_SSH_SUITES:-bullseye bookworm trixie}; do
     finish_vm
   else
     e2e_case "${SUITE}_boot" false
+    [ -z "${SUITES[$((i + 1))]:-}" ] || start_suite "${SUITES[$((i + 1))]}"
   fi
 done
 
