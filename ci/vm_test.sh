@@ -10,8 +10,9 @@
 # once per machine (testdata/harness/vm_lib.sh, cached in
 # /var/cache/ssh-socket-proxy/vm; a few minutes each on a fresh machine), then
 # runs //testdata/harness:vm_ssh_test, :vm_libvirt_test and :vm_generator_test
-# (tagged "vm" and manual: only here) side by side, three VMs of one vCPU at
-# a time, on disks with the packages installed once per run (vm_installed). The
+# (tagged "vm" and manual: only here) side by side, VMs of one vCPU (four
+# at most: vm_ssh_test boots its next suite while it tests the one before),
+# on disks with the packages installed once per run (vm_installed). The
 # harness's own test, :vm_lib_test, is for changes to vm_lib.sh; every boot
 # checks the isolation anyway. The last line is "vm: N passed, N failed".
 #
