@@ -113,7 +113,7 @@ counted_stage() {
 mkdir -p "$logdir/debs"
 PACKAGE_TEST_KEEP_DEBS="$logdir/debs" counted_stage package ci/package_test.sh
 
-# Real Debian 12 and 13 VMs (qemu, TCG): the packages over real AF_VSOCK
+# Real Debian 11, 12 and 13 VMs (qemu, TCG): the packages over real AF_VSOCK
 # inside them and against a real libvirtd (ci/vm_test.sh, once per run). If
 # the package stage built no .deb, this one tries and fails on its own.
 if compgen -G "$logdir/debs/*.deb" >/dev/null; then

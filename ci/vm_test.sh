@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# The VM stage: the packages in real booted Debian VMs (qemu with TCG, no KVM
-# needed), over real AF_VSOCK and a real libvirtd inside them:
+# The VM stage: the packages in real booted Debian 11, 12 and 13 VMs (qemu
+# with TCG, no KVM needed), over real AF_VSOCK and a real libvirtd inside
+# them (which test boots which suite: each test's header):
 #
 #   ci/vm_test.sh             (as root; ci/test.sh runs it as its "vm" stage)
 #
@@ -9,8 +10,9 @@
 # once per machine (testdata/harness/vm_lib.sh, cached in
 # /var/cache/ssh-socket-proxy/vm; a few minutes each on a fresh machine), then
 # runs //testdata/harness:vm_ssh_test, :vm_libvirt_test and :vm_generator_test
-# (tagged "vm" and manual: only here) side by side, three VMs of one vCPU at
-# a time, on disks with the packages installed once per run (vm_installed). The
+# (tagged "vm" and manual: only here) side by side, VMs of one vCPU (four
+# at most: vm_ssh_test boots its next suite while it tests the one before),
+# on disks with the packages installed once per run (vm_installed). The
 # harness's own test, :vm_lib_test, is for changes to vm_lib.sh; every boot
 # checks the isolation anyway. The last line is "vm: N passed, N failed".
 #
@@ -47,16 +49,20 @@ start=$SECONDS
   VM_NO_VSOCK=$(bazel info bazel-bin 2>/dev/null)/testdata/harness/no_vsock
   "$VM_NO_VSOCK" --self-test || exit 1
   # Side by side: much of a build is waiting for the archive.
-  vm_image bookworm "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null & a=$!
-  vm_image trixie "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null & b=$!
+  pids=()
+  for suite in bullseye bookworm trixie; do
+    vm_image "$suite" "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null &
+    pids+=($!)
+  done
   vm_image bookworm libvirt-daemon-system libvirt-daemon-driver-qemu libvirt-clients qemu-system-x86 \
-    --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null & c=$!
-  wait $a && wait $b && wait $c || exit 1
+    --download "${VM_PACKAGE_DEPENDS[@]}" >/dev/null &
+  pids+=($!)
+  for pid in "${pids[@]}"; do wait "$pid" || exit 1; done
   # What each image listens on by itself (vm_baseline): a boot per image and
   # machine, side by side, each in a shell whose EXIT trap powers it off. A
   # failure is only reported: vm_ssh_test tries again and fails a case.
   pids=()
-  for suite in bookworm trixie; do
+  for suite in bullseye bookworm trixie; do
     (
       trap vm_cleanup_all EXIT
       trap 'exit 143' TERM
@@ -65,7 +71,9 @@ start=$SECONDS
     ) &
     pids+=($!)
   done
-  wait "${pids[0]}" && wait "${pids[1]}" || echo "ci/vm_test.sh: a baseline boot failed" >&2
+  rc=0
+  for pid in "${pids[@]}"; do wait "$pid" || rc=1; done
+  [ "$rc" = 0 ] || echo "ci/vm_test.sh: a baseline boot failed" >&2
 ) || fail "building the VM images failed"
 echo "ci/vm_test.sh: images ready in $((SECONDS - start)) s" >&2
 

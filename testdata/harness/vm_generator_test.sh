@@ -1,19 +1,23 @@
 #!/usr/bin/env bash
-# The generator's automatic vsock decision in real booted Debian 12 and 13
-# VMs (testdata/harness/vm_lib.sh: qemu, TCG, no vsock device, no network),
-# with no systemd.ssh_listen: the case every VM without a guest-to-host vsock
-# transport is in (issue 15 items 2, 3 and 7; ssh-socket-proxy-generator(8),
-# "A vsock transport that comes late", "The console hint"):
+# The generator's automatic vsock decision in real booted Debian 11, 12 and
+# 13 VMs (bullseye, bookworm, trixie; testdata/harness/vm_lib.sh: qemu, TCG,
+# no vsock device, no network), with no systemd.ssh_listen: the case every
+# VM without a guest-to-host vsock transport is in (issue 15 items 2, 3 and
+# 7; ssh-socket-proxy-generator(8), "A vsock transport that comes late",
+# "The console hint"):
 #   - item 2: no vsock listener, no failed unit, no error of ours in the
-#     journal, and exactly the one quiet line the man page names. Debian 12:
+#     journal, and exactly the one quiet line the man page names. Debian 11
+#     (systemd 247, our generator through the postinst's /lib link) and 12:
 #     ours decides; Debian 13: systemd's own generator beside ours, which
 #     covers vsock alone (systemd's own line is noted, not asserted);
 #   - item 3: a vsock module loaded after boot (vsock_loopback, then
-#     vhost_vsock) makes the udev rule start the re-check, which concludes
-#     "still no transport" once, binds nothing and fails nothing;
+#     vhost_vsock) makes the udev rule start the re-check (on Debian 11,
+#     udev 247's reading of it), which concludes "still no transport" once,
+#     binds nothing and fails nothing;
 #   - item 7: no console hint where vsock::22 is not bound.
-# One test boot per suite, on the install shared with vm_ssh_test
-# (vm_installed). Run by ci/vm_test.sh. Real AF_VSOCK only ever inside the
+# One test boot per suite, one after the other, on the install shared with
+# vm_ssh_test (vm_installed; on Debian 11 without the libvirt helper:
+# vm_suite_debs). Run by ci/vm_test.sh. Real AF_VSOCK only ever inside the
 # VM: never copy a vm_run/vm_sh command into a host-side test.
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
 source "$(e2e_runfile testdata/harness/vm_lib.sh)"
@@ -44,7 +48,7 @@ note() { echo "note: $*"; }
 case_apt_installed() {
   echo "apt, installing on ${VM_DISK##*/}:"
   vm_apt_summary "$VM_DISK"
-  expect_eq "installed packages" "$(vm_deb_names "$VM_TEST_DEBS")" "$(vm_debs_installed "$VM" "$VM_TEST_DEBS")"
+  expect_eq "installed packages" "$(vm_deb_names "${DEBS[$SUITE]}")" "$(vm_debs_installed "$VM" "${DEBS[$SUITE]}")"
 }
 
 # Our lines in this boot's journal (the generator through the kernel log,
@@ -71,14 +75,14 @@ snapshot_at_boot() {
 
 # --- Item 2 --------------------------------------------------------------------
 
-# Debian 12: nothing loads a vsock module at boot, so the late module below
-# is the re-check's first trigger. Debian 13: systemd-ssh-generator's
+# Debian 11 and 12: nothing loads a vsock module at boot, so the late module
+# below is the re-check's first trigger. Debian 13: systemd-ssh-generator's
 # AF_VSOCK CID query loads vsock and its transports (vsock_loopback among
 # them) after ours ran, which triggers the re-check already at boot.
 case_vsock_modules_at_boot() {
   echo "vsock modules at boot: $(paste -sd' ' "$E2E/modules.boot")"
   echo "re-check at boot: $(cat "$E2E/recheck.boot")"
-  if [ "$SUITE" = bookworm ]; then
+  if [ "$SUITE" != trixie ]; then
     expect_eq "vsock modules loaded at boot" "" "$(cat "$E2E/modules.boot")"
     expect_eq "re-check conclusion at boot" "" "$(cat "$E2E/recheck.boot")"
   else
@@ -92,7 +96,7 @@ case_vsock_modules_at_boot() {
 case_one_quiet_line() {
   cat "$E2E/ours.boot"
   local want=$NO_TRANSPORT got
-  [ "$SUITE" = bookworm ] || want=$(printf '%s\n' "$STANDING_DOWN" "$NO_TRANSPORT")
+  [ "$SUITE" != trixie ] || want=$(printf '%s\n' "$STANDING_DOWN" "$NO_TRANSPORT")
   got=$(grep -v '^vsock re-check' "$E2E/ours.boot" | grep vsock || true)
   expect_eq "our vsock lines at boot" "$want" "$got"
 }
@@ -197,14 +201,15 @@ case_no_console_hint() {
   if ours | grep -F 'console hint'; then echo "  a console hint line"; return 1; fi
 }
 
-declare -A IMG=()
-for SUITE in ${VM_GEN_SUITES:-bookworm trixie}; do
+declare -A IMG=() DEBS=()
+for SUITE in ${VM_GEN_SUITES:-bullseye bookworm trixie}; do
   start=$SECONDS
   IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${VM_PACKAGE_DEPENDS[@]}") ||
     { e2e_case "${SUITE}_image" false; continue; }
   TIMES[$SUITE-image]=$((SECONDS - start))
   start=$SECONDS
-  VM_DISK=$(vm_installed "${IMG[$SUITE]}" "$VM_TEST_DEBS") || { e2e_case "${SUITE}_install_boot" false; continue; }
+  DEBS[$SUITE]=$(vm_suite_debs "$SUITE" "$VM_TEST_DEBS" "$E2E/debs-$SUITE") &&
+    VM_DISK=$(vm_installed "${IMG[$SUITE]}" "${DEBS[$SUITE]}") || { e2e_case "${SUITE}_install_boot" false; continue; }
   TIMES[$SUITE-installed]=$((SECONDS - start))
 
   VM="$SUITE-auto"

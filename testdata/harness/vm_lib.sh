@@ -25,7 +25,10 @@
 #   Locates no_vsock, checks it works and that the tools are there; an EXIT
 #   trap (and INT, TERM, HUP, PIPE) powers off every VM and removes its files.
 # vm_image SUITE [PACKAGE...] [--download PACKAGE...]
-#   Prints a prefix P: P.img (raw ext4 root), P.vmlinuz, P.initrd. SUITE with
+#   Prints a prefix P: P.img (raw ext4 root), P.vmlinuz, P.initrd. SUITE
+#   (the tests boot bullseye, bookworm and trixie: Debian 11, 12 and 13;
+#   bullseye's tree, like a Debian 11 system upgraded from 10, keeps /lib
+#   apart from /usr/lib, so a package's /lib paths are its own) with
 #   VM_BASE_PACKAGES and PACKAGE... installed; --download PACKAGEs are only
 #   downloaded into /var/cache/apt/archives (with the apt lists kept), so that
 #   `apt-get install ./x.deb` in the VM resolves the declared dependencies
@@ -48,10 +51,20 @@
 #   that fails it is stopped), then waits for `systemctl is-system-running
 #   --wait`.
 #   Returns 0 when the VM came up "running" or "degraded" (state in
-#   VM_STATE[NAME], seconds from start to there in VM_BOOT_SECONDS[NAME]);
+#   VM_STATE[NAME]; in VM_BOOT_SECONDS[NAME] the seconds the guest took to
+#   get there, from its kernel's start by its own clock);
 #   1 on timeout or death, with the console's tail on stderr, the logs kept
 #   and the VM powered off. A kernel that panics while booting (qemu's
 #   multi-threaded TCG sometimes traps it) is booted once more.
+# vm_start NAME P [--disk FILE] [--persist] [-- KERNEL-ARG...]
+# vm_wait NAME
+#   vm_boot in two halves, so that a test can boot its next VM while it
+#   works in the one before: vm_start starts qemu and returns at once;
+#   vm_wait does the rest of vm_boot (VM_BOOT_TIMEOUT counts from vm_start;
+#   a VM waited for late gets 30 s more). Both at the top level. Measured
+#   on two cores: seven one-vCPU VMs at once (three tests, each starting
+#   all its VMs) took the VM stage from 460 to 804 s and a boot past its
+#   timeout; keep to about one VM more than cores.
 # vm_run NAME CMD [ARG...]   vm_sh NAME SCRIPT
 #   Runs CMD (or bash -c SCRIPT) as root in the VM, from the agent: stdout,
 #   stderr and the exit code are CMD's; stdin is VM_STDIN (a host file) or
@@ -78,6 +91,11 @@
 #   Prints the path of a file with what P.img listens on when booted with
 #   systemd.ssh_auto=no (vm_listening): the system's own sockets, before any
 #   package of ours. One boot per image and machine, then cached.
+# vm_suite_debs SUITE DIR OUT
+#   Copies into OUT (made if need be) the DIR/*.deb that SUITE can install
+#   and prints OUT: on Debian 11 (bullseye) all but ssh-socket-proxy-libvirt,
+#   which needs the newer glibc it was built against (README, "Packages";
+#   the package stage asserts that refusal), elsewhere all of them.
 # vm_deb_names DIR             the package names of DIR/*.deb, sorted
 # vm_debs_installed NAME DIR   those of them dpkg in VM NAME has installed
 # vm_apt_summary D             what apt said when vm_installed made D
@@ -128,6 +146,7 @@ VM_BASE_PACKAGES=(systemd systemd-sysv dbus udev kmod linux-image-amd64 initramf
   openssh-server openssh-client iproute2 procps)
 
 declare -A VM_QEMU_PID=() VM_DIR=() VM_STATE=() VM_BOOT_SECONDS=() VM_PERSIST=()
+declare -A VM_START_ARGS=() VM_START_SECONDS=()
 VM_OVERLAYS=()
 VM_MOUNTS=()
 VM_DISK=""
@@ -284,22 +303,33 @@ vm_overlay() {
 }
 
 vm_boot() {
-  local attempt rc
+  vm_start "$@" && vm_wait "$1"
+}
+
+# vm_start records how NAME was started, so that vm_wait can start it again.
+vm_start() {
+  local name=$1
+  VM_START_ARGS[$name]=$(printf '%q ' "$@")
+  vm_start_once "$@"
+}
+
+vm_wait() {
+  local name=$1 attempt rc
   for attempt in 1 2; do
-    vm_boot_once "$@"
+    vm_wait_once "$name"
     rc=$?
     [ "$rc" -eq 2 ] || return "$rc"
     # qemu 7.2's multi-threaded TCG now and then traps the guest kernel while
     # it patches its own code (an "Oops: int3" seconds into the boot): a
     # fault of the emulator, not of what is tested. Once more, and say so.
-    echo "vm_lib: $1: the VM's kernel died while booting (attempt $attempt)" >&2
+    echo "vm_lib: $name: the VM's kernel died while booting (attempt $attempt)" >&2
+    [ "$attempt" = 2 ] || eval "vm_start_once ${VM_START_ARGS[$name]}" || return 1
   done
   return 1
 }
 
-# Returns 0 when booted; 1 on failure; 2 when the kernel died early. A VM
-# that did not boot is powered off, its logs kept.
-vm_boot_once() {
+# Starts qemu for NAME and returns: 0, or 1 on a bad call.
+vm_start_once() {
   local name=$1 prefix=$2; shift 2
   local disk="$prefix.img" format=raw snapshot=on args=()
   while [ $# -gt 0 ]; do
@@ -322,7 +352,7 @@ vm_boot_once() {
   [ "$snapshot" = on ] || { VM_PERSIST[$name]=1; cache=writeback; }
   mkdir -p "$dir/share/req" "$dir/share/run" "$dir/share/out"
   # No vsock device and no network, ever (see the top of this file).
-  local start=$SECONDS
+  VM_START_SECONDS[$name]=$SECONDS
   setsid "$VM_NO_VSOCK" qemu-system-x86_64 -accel tcg,thread=multi -smp "$VM_SMP" -m "$VM_MEMORY" \
     -nodefaults -no-user-config -display none -nic none -no-reboot \
     -serial "file:$dir/console.log" \
@@ -332,7 +362,17 @@ vm_boot_once() {
     -virtfs "local,path=$dir/share,mount_tag=vmctl,security_model=none" \
     </dev/null >"$dir/qemu.log" 2>&1 &
   VM_QEMU_PID[$name]=$!
-  local deadline=$((SECONDS + VM_BOOT_TIMEOUT))
+}
+
+# Returns 0 when booted; 1 on failure; 2 when the kernel died early. A VM
+# that did not boot is powered off, its logs kept. The deadline counts from
+# the start, so VMs started together wait out one VM_BOOT_TIMEOUT; one
+# waited for late still gets 30 s to answer.
+vm_wait_once() {
+  local name=$1 dir=${VM_DIR[$1]:-} start=${VM_START_SECONDS[$1]:-$SECONDS}
+  [ -n "$dir" ] || { echo "vm_lib: no VM $name (vm_start)" >&2; return 1; }
+  local deadline=$((start + VM_BOOT_TIMEOUT))
+  [ "$deadline" -ge $((SECONDS + 30)) ] || deadline=$((SECONDS + 30))
   while [ ! -e "$dir/share/ready" ]; do
     if ! kill -0 "${VM_QEMU_PID[$name]}" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
       echo "vm_lib: $name: the agent never started" >&2
@@ -349,7 +389,14 @@ vm_boot_once() {
   local state
   state=$(VM_RUN_TIMEOUT=$((deadline - SECONDS + 1)) vm_run "$name" systemctl is-system-running --wait 2>/dev/null)
   VM_STATE[$name]=${state:-unknown}
-  VM_BOOT_SECONDS[$name]=$((SECONDS - start))
+  # The guest's own clock: a VM waited for late was up long before.
+  local finish
+  finish=$(vm_run "$name" systemctl show -p FinishTimestampMonotonic --value 2>/dev/null)
+  if [[ "$finish" =~ ^[1-9][0-9]*$ ]]; then
+    VM_BOOT_SECONDS[$name]=$(((finish + 500000) / 1000000))
+  else
+    VM_BOOT_SECONDS[$name]=$((SECONDS - start))
+  fi
   case "$state" in
     running|degraded) return 0 ;;
   esac
@@ -515,6 +562,19 @@ vm_test_begin() {
   e2e_case packages_given false
   e2e_finish "vm_$name"
   exit 1
+}
+
+vm_suite_debs() {
+  local suite=$1 debs=$2 out=$3 deb
+  mkdir -p "$out" || return 1
+  for deb in "$debs"/*.deb; do
+    if [ "$suite" = bullseye ] && [ "$(dpkg-deb -f "$deb" Package)" = ssh-socket-proxy-libvirt ]; then
+      continue
+    fi
+    cp "$deb" "$out/" || return 1
+  done
+  compgen -G "$out/*.deb" >/dev/null || { echo "vm_lib: no .deb for $suite in $debs" >&2; return 1; }
+  echo "$out"
 }
 
 vm_deb_names() { local d; for d in "$1"/*.deb; do dpkg-deb -f "$d" Package; done | sort; }

@@ -3,7 +3,8 @@
 # vsock device and no network, runs commands (stdout, stderr, exit code,
 # stdin, timeouts), reports its listening sockets, sees its kernel command
 # line, and is gone after poweroff; vm_installed puts a package on its disk,
-# and a package apt cannot install leaves no disk and no mount behind. The
+# and a package apt cannot install leaves no disk and no mount behind;
+# vm_suite_debs leaves the libvirt helper out on Debian 11. The
 # first run on a machine builds the image (mmdebstrap + mkfs.ext4 -d, a few
 # minutes).
 source "${TEST_SRCDIR:-$(dirname "$0")/../..}/${TEST_WORKSPACE:-.}/testdata/harness/e2e_lib.sh"
@@ -120,7 +121,17 @@ case_installed_package_in_the_vm() {
   expect_eq "policy-rc.d left behind" "" "$(vm_run v ls /usr/sbin/policy-rc.d 2>/dev/null)"
 }
 
+# Debian 11 gets every package but the libvirt helper (its glibc).
+case_suite_debs() {
+  fake_deb "$E2E/pkgs" ssh-socket-proxy
+  fake_deb "$E2E/pkgs" ssh-socket-proxy-libvirt
+  expect_eq "bullseye" ssh-socket-proxy "$(vm_deb_names "$(vm_suite_debs bullseye "$E2E/pkgs" "$E2E/11")")"
+  expect_eq "bookworm" "$(printf '%s\n' ssh-socket-proxy ssh-socket-proxy-libvirt)" \
+    "$(vm_deb_names "$(vm_suite_debs bookworm "$E2E/pkgs" "$E2E/12")")"
+}
+
 e2e_case boots case_boots
+e2e_case suite_debs case_suite_debs
 e2e_case installed_package_in_the_vm case_installed_package_in_the_vm
 e2e_case install_fails_cleanly case_install_fails_cleanly
 e2e_case runs_commands_inside case_runs_commands_inside

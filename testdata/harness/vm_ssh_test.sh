@@ -1,23 +1,28 @@
 #!/usr/bin/env bash
-# The packages in real booted Debian 12 and 13 VMs (testdata/harness/vm_lib.sh:
-# qemu, TCG, no vsock device, no network), over REAL AF_VSOCK inside the VM:
-#   - every .deb of ci/package.sh (VM_TEST_DEBS) installed with
-#     `apt-get install ./*.deb` offline, as a user would, and every binary
-#     they install finds its libraries (issue 15 items 1 and 6);
-#   - one boot per suite, on the disk shared with vm_generator_test
-#     (vm_installed), whose kernel command line says
+# The packages in real booted Debian 11, 12 and 13 VMs (bullseye, bookworm,
+# trixie; testdata/harness/vm_lib.sh: qemu, TCG, no vsock device, no
+# network), over REAL AF_VSOCK inside the VM:
+#   - every .deb of ci/package.sh (VM_TEST_DEBS) the suite can install
+#     (vm_suite_debs: Debian 11 refuses the libvirt helper's glibc) installed
+#     with `apt-get install ./*.deb` offline, as a user would, and every
+#     binary they install finds its libraries (issue 15 items 1 and 6);
+#   - one boot per suite, each suite's VM booting while the one before is
+#     tested (vm_start, vm_wait), on the disk shared with
+#     vm_generator_test (vm_installed), whose kernel command line says
 #     systemd.ssh_auto='no' (quoted, item 4) systemd.ssh_listen=vsock::22
 #     systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock
 #     systemd.ssh_listen=not:an:address;
-#   - an sshd socket-activated on vsock::22 (our generator on Debian 12,
-#     systemd's own on Debian 13); real OpenSSH through the installed
+#   - Debian 11 (systemd 247, split /usr): our generator runs through the
+#     /lib link the postinst made (issue 16 item 11), reading /proc/cmdline;
+#   - an sshd socket-activated on vsock::22 (our generator on Debian 11 and
+#     12, systemd's own on Debian 13); real OpenSSH through the installed
 #     ssh_config fragment (ours ahead of systemd's on Debian 13): ssh
 #     vsock/1, vsock%1, vsock/2 once vhost_vsock is loaded, fd passing and
 #     relay, scp and rsync with checksums, --dry-run, a port nobody listens
 #     on, and ssh unix/run/x.sock;
-#   - exactly the three addresses listen, no automatic socket, and Debian 12
-#     with ours listens where Debian 13 with systemd's own does, compared
-#     beyond a baseline of the same suite (its image booted with
+#   - exactly the three addresses listen, no automatic socket, and Debian 11
+#     and 12 with ours listen where Debian 13 with systemd's own does,
+#     compared beyond a baseline of the same suite (its image booted with
 #     systemd.ssh_auto=no, without our packages: vm_baseline;
 #     /proc/net/unix, /proc/net/tcp*, ss --vsock);
 #   - what each generator logs with no guest-to-host vsock transport (noted,
@@ -56,13 +61,13 @@ finish_vm() {
 case_apt_installed() {
   echo "apt, installing on ${DISK[$SUITE]##*/}:"
   vm_apt_summary "${DISK[$SUITE]}"
-  expect_eq "installed packages" "$(vm_deb_names "$VM_TEST_DEBS")" "$(vm_debs_installed "$VM" "$VM_TEST_DEBS")"
+  expect_eq "installed packages" "$(vm_deb_names "${DEBS[$SUITE]}")" "$(vm_debs_installed "$VM" "${DEBS[$SUITE]}")"
 }
 
 # What issue 15 item 6 found: a library the package forgot to depend on.
 case_libraries() {
   local pkgs out
-  pkgs=$(for d in "$VM_TEST_DEBS"/*.deb; do dpkg-deb -f "$d" Package; done | paste -sd' ')
+  pkgs=$(for d in "${DEBS[$SUITE]}"/*.deb; do dpkg-deb -f "$d" Package; done | paste -sd' ')
   vm_run "$VM" dpkg -L $pkgs >/dev/null || return 1
   out=$(vm_sh "$VM" "for f in \$(dpkg -L $pkgs); do
       [ -f \"\$f\" ] && [ \"\$(head -c4 \"\$f\" | od -An -c | tr -d ' ')\" = '177ELF' ] || continue
@@ -170,13 +175,19 @@ generator_lines() {
 
 note() { echo "note: $*"; }
 
-# boot_kind SUITE KIND KERNEL-ARG...: boots the installed disk with the
-# args, keeps what it listens on in $E2E/SUITE.KIND and the generators'
-# lines, and sets up ssh.
-boot_kind() {
-  local suite=$1 kind=$2 vm="$1-$2"
+# start_kind SUITE KIND KERNEL-ARG...: starts the installed disk with the
+# args (vm_start); wait_kind SUITE KIND waits for it (vm_wait), keeps what
+# it listens on in $E2E/SUITE.KIND and the generators' lines, and sets up
+# ssh.
+start_kind() {
+  local suite=$1 kind=$2
   shift 2
-  vm_boot "$vm" "${IMG[$suite]}" --disk "${DISK[$suite]}" -- "$@" || return 1
+  vm_start "$suite-$kind" "${IMG[$suite]}" --disk "${DISK[$suite]}" -- "$@"
+}
+
+wait_kind() {
+  local suite=$1 kind=$2 vm="$1-$2"
+  vm_wait "$vm" || return 1
   TIMES[$suite-boot-$kind]=${VM_BOOT_SECONDS[$vm]}
   FAILS_AT_BOOT=$E2E_FAILED
   vm_listening "$vm" >"$E2E/$suite.$kind"
@@ -187,26 +198,52 @@ boot_kind() {
   VM=$vm
 }
 
-declare -A IMG=() DISK=()
+# Debian 11 is not merged-/usr: its systemd 247 runs generators from /lib
+# only, where the postinst linked ours when vm_installed installed the
+# package into the image; the generator ran from there at this boot.
+case_generator_link_on_split_usr() {
+  local link=/lib/systemd/system-generators/ssh-socket-proxy-generator
+  expect_eq "/lib is its own directory" "" "$(vm_sh "$VM" '[ /lib -ef /usr/lib ] && echo merged')"
+  expect_eq "$link" /usr/lib/systemd/system-generators/ssh-socket-proxy-generator "$(vm_run "$VM" readlink "$link")"
+  expect_contains "units our generator wrote" ssh-socket-proxy-extra.socket \
+    "$(vm_run "$VM" ls /run/systemd/generator)"
+}
+
+declare -A IMG=() DISK=() DEBS=()
 DL=("${VM_PACKAGE_DEPENDS[@]}")
-# VM_SSH_SUITES: a developer may boot only one (the 12-vs-13 cases then fail).
-for SUITE in ${VM_SSH_SUITES:-bookworm trixie}; do
+# VM_SSH_SUITES: a developer may boot fewer (the 11/12-vs-13 cases then fail).
+SUITES=()
+for SUITE in ${VM_SSH_SUITES:-bullseye bookworm trixie}; do
   start=$SECONDS
   IMG[$SUITE]=$(vm_image "$SUITE" "${VM_TEST_PACKAGES[@]}" --download "${DL[@]}") || { e2e_case "${SUITE}_image" false; continue; }
   TIMES[$SUITE-image]=$((SECONDS - start))
   start=$SECONDS
-  DISK[$SUITE]=$(vm_installed "${IMG[$SUITE]}" "$VM_TEST_DEBS") || { e2e_case "${SUITE}_install_boot" false; continue; }
+  DEBS[$SUITE]=$(vm_suite_debs "$SUITE" "$VM_TEST_DEBS" "$E2E/debs-$SUITE") &&
+    DISK[$SUITE]=$(vm_installed "${IMG[$SUITE]}" "${DEBS[$SUITE]}") || { e2e_case "${SUITE}_install_boot" false; continue; }
   TIMES[$SUITE-installed]=$((SECONDS - start))
   baseline=$(vm_baseline "${IMG[$SUITE]}") || { e2e_case "${SUITE}_baseline_boot" false; continue; }
   cp "$baseline" "$E2E/$SUITE.baseline"
+  SUITES+=("$SUITE")
+done
 
-  # One boot per suite. The quoted 'no' (as a qemu -append or a libvirt
-  # <cmdline> may write it) must switch the automatic sockets off beside the
-  # addresses given: if it did not, they would show beyond the baseline.
-  if boot_kind "$SUITE" cmdline "systemd.ssh_auto='no'" systemd.ssh_listen=vsock::22 \
-    systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock systemd.ssh_listen=not:an:address; then
+# One boot per suite. The quoted 'no' (as a qemu -append or a libvirt
+# <cmdline> may write it) must switch the automatic sockets off beside the
+# addresses given: if it did not, they would show beyond the baseline.
+start_suite() {
+  start_kind "$1" cmdline "systemd.ssh_auto='no'" systemd.ssh_listen=vsock::22 \
+    systemd.ssh_listen=vsock::2222 systemd.ssh_listen=/run/x.sock systemd.ssh_listen=not:an:address
+}
+
+# The next suite's VM boots while this one's cases run: two VMs of this
+# test at a time, so that the stage's longest test gets more of the CPU.
+[ "${#SUITES[@]}" -eq 0 ] || start_suite "${SUITES[0]}"
+for i in "${!SUITES[@]}"; do
+  SUITE=${SUITES[$i]}
+  if wait_kind "$SUITE" cmdline; then
+    [ -z "${SUITES[$((i + 1))]:-}" ] || start_suite "${SUITES[$((i + 1))]}"
     e2e_case "${SUITE}_apt_installed_every_package_offline" case_apt_installed
     e2e_case "${SUITE}_installed_binaries_find_their_libraries" case_libraries
+    [ "$SUITE" != bullseye ] || e2e_case "${SUITE}_generator_runs_through_the_lib_link" case_generator_link_on_split_usr
     e2e_case "${SUITE}_sshd_listens_on_vsock22" case_listens_on_vsock22
     e2e_case "${SUITE}_ssh_config_fragment_is_ours" case_fragment_is_ours
     e2e_case "${SUITE}_ssh_vsock_1_fd_passing" case_ssh_vsock_1
@@ -223,10 +260,11 @@ for SUITE in ${VM_SSH_SUITES:-bookworm trixie}; do
     finish_vm
   else
     e2e_case "${SUITE}_boot" false
+    [ -z "${SUITES[$((i + 1))]:-}" ] || start_suite "${SUITES[$((i + 1))]}"
   fi
 done
 
-# --- Debian 12 with ours listens where Debian 13 with systemd's does ----------
+# --- Debian 11 and 12 with ours listen where Debian 13 with systemd's does ---
 
 # beyond SUITE: what the boot listens on beyond the suite's baseline.
 beyond() { comm -13 "$E2E/$1.baseline" "$E2E/$1.cmdline"; }
@@ -236,25 +274,31 @@ beyond() { comm -13 "$E2E/$1.baseline" "$E2E/$1.cmdline"; }
 # one is skipped.
 case_auto_no_with_addresses() {
   local suite
-  for suite in bookworm trixie; do
+  for suite in bullseye bookworm trixie; do
     [ -s "$E2E/$suite.cmdline" ] || { echo "  $suite: no boot"; return 1; }
     expect_eq "$suite: beyond the baseline" \
       "$(printf '%s\n' 'unix /run/x.sock' 'vsock *:22' 'vsock *:2222')" "$(beyond "$suite")"
   done
 }
 
-case_same_sockets() {
+# same_sockets SUITE NUMBER: SUITE (ours) beyond its baseline is Debian 13
+# (systemd's) beyond its own.
+same_sockets() {
   local suite
-  for suite in bookworm trixie; do
+  for suite in "$1" trixie; do
     [ -s "$E2E/$suite.baseline" ] && [ -s "$E2E/$suite.cmdline" ] || { echo "  $suite: a boot is missing"; return 1; }
   done
-  echo "Debian 12 (ours) beyond the baseline:"; beyond bookworm | sed 's/^/  /'
+  echo "Debian $2 (ours) beyond the baseline:"; beyond "$1" | sed 's/^/  /'
   echo "Debian 13 (systemd's) beyond the baseline:"; beyond trixie | sed 's/^/  /'
-  expect_eq "sockets beyond the baseline, 12 vs 13" "$(beyond trixie)" "$(beyond bookworm)"
+  expect_eq "sockets beyond the baseline, $2 vs 13" "$(beyond trixie)" "$(beyond "$1")"
 }
 
+case_same_sockets_11() { same_sockets bullseye 11; }
+case_same_sockets_12() { same_sockets bookworm 12; }
+
 e2e_case cmdline_ssh_auto_quoted_no_with_addresses_binds_exactly_those case_auto_no_with_addresses
-e2e_case cmdline_12_and_13_same_sockets case_same_sockets
+e2e_case cmdline_11_and_13_same_sockets case_same_sockets_11
+e2e_case cmdline_12_and_13_same_sockets case_same_sockets_12
 
 for k in $(printf '%s\n' "${!TIMES[@]}" | sort); do echo "time: $k ${TIMES[$k]} s"; done
 e2e_finish vm_ssh
