@@ -235,17 +235,21 @@ guest_run() {
 }
 
 guest_listening() {
-  local name=$1
-  {
-    # Flags 00010000 is __SO_ACCEPTCON (listening), type 0001 SOCK_STREAM.
-    guest_run "$name" cat /proc/net/unix |
-      awk 'NR > 1 && $4 == "00010000" && $5 == "0001" && NF >= 8 { print "unix " $8 }'
-    # State 0A is TCP_LISTEN; addresses are hex words in host byte order.
-    guest_run "$name" cat /proc/net/tcp /proc/net/tcp6 |
-      awk '$4 == "0A" { print $2 }' | while IFS=: read -r addr port; do
-        echo "tcp $(guest_hex_addr "$addr"):$((16#$port))"
-      done
-  } | sort -u
+  listening_sockets guest_run "$1" | sort -u
+}
+
+# listening_sockets RUNNER NAME: the unix and tcp listeners RUNNER NAME CMD
+# sees in /proc/net, unsorted; guest_listening and vm_listening share it.
+listening_sockets() {
+  local run=$1 name=$2
+  # Flags 00010000 is __SO_ACCEPTCON (listening), type 0001 SOCK_STREAM.
+  "$run" "$name" cat /proc/net/unix |
+    awk 'NR > 1 && $4 == "00010000" && $5 == "0001" && NF >= 8 { print "unix " $8 }'
+  # State 0A is TCP_LISTEN; addresses are hex words in host byte order.
+  "$run" "$name" cat /proc/net/tcp /proc/net/tcp6 |
+    awk '$4 == "0A" { print $2 }' | while IFS=: read -r addr port; do
+      echo "tcp $(guest_hex_addr "$addr"):$((16#$port))"
+    done
 }
 
 # Host-byte-order hex from /proc/net/tcp* -> 127.0.0.1 or [::1] (x86 and

@@ -591,14 +591,7 @@ vm_modprobe() { local name=$1; shift; vm_run "$name" modprobe -a "$@"; }
 vm_listening() {
   local name=$1
   {
-    # Flags 00010000 is __SO_ACCEPTCON (listening), type 0001 SOCK_STREAM.
-    vm_run "$name" cat /proc/net/unix |
-      awk 'NR > 1 && $4 == "00010000" && $5 == "0001" && NF >= 8 { print "unix " $8 }'
-    # State 0A is TCP_LISTEN.
-    vm_run "$name" cat /proc/net/tcp /proc/net/tcp6 |
-      awk '$4 == "0A" { print $2 }' | while IFS=: read -r addr port; do
-        echo "tcp $(guest_hex_addr "$addr"):$((16#$port))"
-      done
+    listening_sockets vm_run "$name"
     # The local address is the last but one column: "*:22" or "1:2222".
     vm_run "$name" ss --vsock -lnH 2>/dev/null | awk 'NF >= 2 { print "vsock " $(NF - 1) }'
   } | sort -u
