@@ -95,7 +95,7 @@ case_helper_not_executable() {
   dry_run "$E2E/nx/bin/ssh-socket-proxy" --dry-run qemu/web
   expect_eq "exit" 1 "$RC"
   # execve(2) needs an x bit even for root: EACCES for everybody.
-  expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper $E2E/nx/bin/ssh-socket-proxy-libvirt may not be run (Permission denied): make it executable (chmod 755 $E2E/nx/bin/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt" "$ERR"
+  expect_eq "stderr" "ssh-socket-proxy: the qemu/ lookup helper $E2E/nx/bin/ssh-socket-proxy-libvirt may not be run (Permission denied); make it executable (chmod 755 $E2E/nx/bin/ssh-socket-proxy-libvirt), or reinstall ssh-socket-proxy-libvirt" "$ERR"
 }
 
 case_sigchld_ignored() {

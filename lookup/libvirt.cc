@@ -191,14 +191,13 @@ std::string Seconds(absl::Duration d) {
 // that may not be run (`denied`).
 absl::Status NoHelper(const std::vector<std::string>& paths, absl::string_view denied) {
   if (!denied.empty()) {
-    // The advice stays in the message: the line users see (pinned by
-    // cli/e2e_qemu_test.sh and README's table) joins it with ": ", where
-    // a hint field would be rendered after "; ".
-    return net::WithErrno(
-        absl::FailedPreconditionError(absl::StrCat(
-            "the qemu/ lookup helper ", denied, " may not be run (Permission denied): "
-            "make it executable (chmod 755 ", denied, "), or reinstall ", kHelperPackage)),
-        EACCES);
+    return net::WithHint(
+        net::WithErrno(absl::FailedPreconditionError(absl::StrCat(
+                           "the qemu/ lookup helper ", denied,
+                           " may not be run (Permission denied)")),
+                       EACCES),
+        absl::StrCat("make it executable (chmod 755 ", denied, "), or reinstall ",
+                     kHelperPackage));
   }
   return net::WithHint(
       absl::FailedPreconditionError(
