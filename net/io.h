@@ -6,7 +6,8 @@
 // connectors, the vsock-mux handshake, the hand-over, and in lookup/ the
 // Varlink client and the qemu/ helper's reader all use these.
 //
-// Three loops wait otherwise, each with a deadline, and stay so on purpose:
+// Every wait has a deadline but the relay's. Three loops wait otherwise and
+// stay so on purpose:
 // - the relay (net/relay.cc) polls two descriptors at once and moves bytes
 //   both ways; it ends with either end, and has no deadline by design (a
 //   session lasts as long as ssh wants).
@@ -22,6 +23,10 @@
 //   call is missing (ENOSYS: older kernels, seccomp filters in containers),
 //   and the fallback would be this same loop: one more system call and a
 //   second path, for a wait that is over at once.
+// One write is not bounded because it cannot wait: the vsock-mux CONNECT
+// line (net/mux.cc), 11-16 bytes on a freshly connected blocking AF_UNIX
+// stream socket, whose whole send buffer (at least 4 KiB) is free, so the
+// kernel queues them at once even when the multiplexer never reads.
 //
 //   absl::StatusOr<short> ready = PollUntil(sys, fd, POLLIN, deadline, "m");
 //   if (ready.ok() && *ready == 0) ...  // the deadline passed

@@ -172,20 +172,13 @@ absl::StatusOr<UniqueFd> ConnectVsockMux(Syscalls& sys, absl::string_view path,
                                          const ConnectOptions& options,
                                          absl::Duration reply_timeout,
                                          MuxReply* reply) {
-  // The connect and the CONNECT line share the connect's bound; without one
-  // (InfiniteDuration) the line gets the reply's, so the write never waits
-  // unbounded on a multiplexer that accepts and never reads.
-  const absl::Time deadline =
-      sys.Now() + (options.timeout != absl::InfiniteDuration() ? options.timeout
-                                                                : reply_timeout);
   absl::StatusOr<UniqueFd> fd = ConnectUnix(sys, path, options);
   if (!fd.ok()) return fd.status();
   const std::string what =
       absl::StrCat("port ", port, " on ", absl::CHexEscape(path));
   // The parsed number, never text from the command line: nothing can be
-  // injected into the CONNECT line.
-  if (absl::Status s =
-          WriteAll(sys, fd->get(), absl::StrCat("CONNECT ", port, "\n"), deadline);
+  // injected into the CONNECT line. The write cannot wait (net/io.h).
+  if (absl::Status s = WriteAll(sys, fd->get(), absl::StrCat("CONNECT ", port, "\n"));
       !s.ok()) {
     return Reworded(s, absl::StrCat(what, ": sending CONNECT: ", s.message()));
   }

@@ -59,12 +59,8 @@ absl::StatusOr<MuxReply> ReadMuxReply(Syscalls& sys, int fd,
 
 // Connects to the multiplexer at `path` (any length, as ConnectUnix), sends
 // "CONNECT <port>\n" and reads the reply with `reply_timeout`. Returns the
-// socket, positioned at the guest's first byte. The connect and the sending
-// of the line share `options.timeout` (or `reply_timeout` when that is
-// InfiniteDuration): a multiplexer that never reads gives DeadlineExceeded
-// "<what>: sending CONNECT: write: timed out". (On the blocking socket the
-// kernel takes the 11-byte line at once: a fresh AF_UNIX stream has its
-// whole send buffer free. The bound is for the EAGAIN path.)
+// socket, positioned at the guest's first byte. The connect keeps to
+// `options.timeout`; the line is written at once (net/io.h says why).
 absl::StatusOr<UniqueFd> ConnectVsockMux(Syscalls& sys, absl::string_view path,
                                          uint32_t port,
                                          const ConnectOptions& options,
