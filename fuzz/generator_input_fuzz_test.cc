@@ -88,14 +88,21 @@ bool SpecifiersEscaped(absl::string_view value) {
 }
 
 // Below /run, what belongs to other programs (systemd would unlink it
-// before binding): the directories of the manager, the bus, udev, the
-// user sessions and the container manager. Written out here, not taken
-// from the generator, so that a shortened list there fails here.
+// before binding), but for the container manager's export directory.
+// Written out here, not taken from the generator, so that a shortened list
+// there fails here.
 bool OtherProgramsRunPath(absl::string_view path) {
-  if (path == "/run/host/unix-export/ssh") return false;
-  for (absl::string_view dir : {"/run/systemd/", "/run/dbus/", "/run/udev/", "/run/user/",
-                                "/run/host/"}) {
+  if (absl::StartsWith(path, "/run/host/unix-export/")) return false;
+  for (absl::string_view dir :
+       {"/run/credentials/", "/run/dbus/", "/run/host/", "/run/lock/", "/run/log/",
+        "/run/mount/", "/run/sshd/", "/run/systemd/", "/run/udev/", "/run/user/"}) {
     if (absl::StartsWith(path, dir)) return true;
+  }
+  for (absl::string_view file : {"/run/credentials", "/run/dbus", "/run/host", "/run/initctl",
+                                 "/run/lock", "/run/log", "/run/mount", "/run/nologin",
+                                 "/run/sshd", "/run/sshd.pid", "/run/systemd", "/run/udev",
+                                 "/run/user", "/run/utmp"}) {
+    if (path == file) return true;
   }
   return false;
 }

@@ -61,14 +61,13 @@ constexpr absl::string_view kSystemRunEntries[] = {
     "credentials", "dbus", "host", "initctl", "lock", "log", "mount",
     "nologin",     "sshd", "sshd.pid", "systemd", "udev", "user", "utmp"};
 
-// The automatic export path (systemd's own writes it too) stays acceptable
-// when given explicitly, say in a VM or after systemd.ssh_auto=no.
-constexpr absl::string_view kExportPath = "/run/host/unix-export/ssh";
-
+// The export directory below /run/host is there for sockets like ours to be
+// reached from the host: the automatic one (systemd's own writes it too) and
+// any other an admin names, say after systemd.ssh_auto=no.
 absl::Status CheckSystemRunEntry(absl::string_view value,
                                  absl::string_view path,
                                  absl::string_view entry) {
-  if (path == kExportPath) return absl::OkStatus();
+  if (absl::StartsWith(path, kUnixExportDir)) return absl::OkStatus();
   for (absl::string_view system : kSystemRunEntries) {
     if (entry == system) {
       return Invalid(value, absl::StrCat("/run/", entry,

@@ -150,7 +150,7 @@ void AddAutomatic(const Facts& facts, Plan& plan) {
                             "/run/ssh-unix-local/socket", "AF_UNIX Local"});
   if (facts.unix_export) {
     plan.listeners.push_back({absl::StrCat(kUnitPrefix, "unix-export"),
-                              "/run/host/unix-export/ssh", "AF_UNIX Export"});
+                              std::string(kUnixExportPath), "AF_UNIX Export"});
   }
 }
 

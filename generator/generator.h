@@ -50,6 +50,11 @@ namespace sshproxy::generator {
 // systemd's sshd-*.socket units or a distribution's ssh units.
 inline constexpr absl::string_view kUnitPrefix = "ssh-socket-proxy-";
 
+// The directory a container manager exports a container's sockets from
+// (systemd-nspawn binds it to the host), and the automatic socket in it.
+inline constexpr absl::string_view kUnixExportDir = "/run/host/unix-export/";
+inline constexpr absl::string_view kUnixExportPath = "/run/host/unix-export/ssh";
+
 // The kinds of guest-to-host vsock transport the kernel can offer a guest.
 // Only these let a host reach this machine's vsock::22; the /dev/vsock CID
 // alone does not tell (vsock_loopback reads 1, vhost_vsock 2, Hyper-V 1 or
