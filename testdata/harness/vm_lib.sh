@@ -61,10 +61,11 @@
 #   vm_boot in two halves, so that a test can boot its next VM while it
 #   works in the one before: vm_start starts qemu and returns at once;
 #   vm_wait does the rest of vm_boot (VM_BOOT_TIMEOUT counts from vm_start;
-#   a VM waited for late gets 30 s more). Both at the top level. Measured
-#   on two cores: seven one-vCPU VMs at once (three tests, each starting
-#   all its VMs) took the VM stage from 460 to 804 s and a boot past its
-#   timeout; keep to about one VM more than cores.
+#   a VM waited for late gets 90 s more: it booted while the test before
+#   it worked). Both at the top level. Measured on two cores: four one-vCPU
+#   VMs at once (the VM stage's most) took it 308-352 s; seven (three
+#   tests, each starting all its VMs) took it from 460 to 804 s and a boot
+#   past its timeout. Keep to about two VMs per core.
 # vm_run NAME CMD [ARG...]   vm_sh NAME SCRIPT
 #   Runs CMD (or bash -c SCRIPT) as root in the VM, from the agent: stdout,
 #   stderr and the exit code are CMD's; stdin is VM_STDIN (a host file) or
@@ -83,8 +84,8 @@
 #   way an image builder installs packages; D.apt.log keeps apt's output.
 #   Built once per image and set of .debs (the VM tests share it), under a
 #   lock, in VM_INSTALLED_DIR (VM_CACHE/installed), which keeps the newest
-#   VM_INSTALLED_KEEP (4). Boot it with `vm_boot NAME P --disk D`
-#   (snapshot: D never changes).
+#   VM_INSTALLED_KEEP (6: the VM stage uses four, so two spare). Boot it
+#   with `vm_boot NAME P --disk D` (snapshot: D never changes).
 #   Returns 1, with apt's output on stderr, if apt failed. Installing in a
 #   booted system is the package stage's (ci/package_test.sh).
 # vm_baseline P
@@ -367,12 +368,12 @@ vm_start_once() {
 # Returns 0 when booted; 1 on failure; 2 when the kernel died early. A VM
 # that did not boot is powered off, its logs kept. The deadline counts from
 # the start, so VMs started together wait out one VM_BOOT_TIMEOUT; one
-# waited for late still gets 30 s to answer.
+# waited for late still gets 90 s to answer (it booted beside busy VMs).
 vm_wait_once() {
   local name=$1 dir=${VM_DIR[$1]:-} start=${VM_START_SECONDS[$1]:-$SECONDS}
   [ -n "$dir" ] || { echo "vm_lib: no VM $name (vm_start)" >&2; return 1; }
   local deadline=$((start + VM_BOOT_TIMEOUT))
-  [ "$deadline" -ge $((SECONDS + 30)) ] || deadline=$((SECONDS + 30))
+  [ "$deadline" -ge $((SECONDS + 90)) ] || deadline=$((SECONDS + 90))
   while [ ! -e "$dir/share/ready" ]; do
     if ! kill -0 "${VM_QEMU_PID[$name]}" 2>/dev/null || [ "$SECONDS" -ge "$deadline" ]; then
       echo "vm_lib: $name: the agent never started" >&2
@@ -520,7 +521,7 @@ vm_build_installed() {
   fi
   mv "$disk.apt.log.tmp" "$disk.apt.log" && mv "$disk.tmp" "$disk" || return 1
   echo "vm_lib: installed $(cd "$debs" && echo *.deb) on $(basename "$prefix") in $((SECONDS - start)) s" >&2
-  ls -t "$(dirname "$disk")"/*.img | tail -n +"$((${VM_INSTALLED_KEEP:-4} + 1))" |
+  ls -t "$(dirname "$disk")"/*.img | tail -n +"$((${VM_INSTALLED_KEEP:-6} + 1))" |
     while read -r old; do rm -f -- "$old" "$old".*; done
 }
 
