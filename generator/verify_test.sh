@@ -5,15 +5,16 @@
 # without a transport and its re-check, systemd 257's vsock cover), a table
 # of hostile inputs, one set per input of the generator fuzz corpus, 150
 # random hostile systems (addresses, sshd path and credential directory
-# from \ % " ' $ ; space é tab; the seed is printed, VERIFY_SEED=N repeats
-# it), and what the real binary writes on this machine. Any warning fails,
-# not only errors. Then the values systemd reads back are the ones planned:
+# from \ % " ' $ ; space é tab; seed 1 unless VERIFY_SEED says N or
+# "random", so CI's verdict depends on the tree alone), and what the real
+# binary writes on this machine. Any warning fails, not only errors. Then the values systemd reads back are the ones planned:
 # the hostile paths as given, nothing joined onto the next line.
 set -euo pipefail
 here="$TEST_SRCDIR/$TEST_WORKSPACE/generator"
 corpus="$TEST_SRCDIR/$TEST_WORKSPACE/testdata/generator_input"
 out=$(mktemp -d "${TEST_TMPDIR:-/tmp}/units.XXXXXX")
-seed=${VERIFY_SEED:-$(( $(date +%s%N) % 4294967296 ))}
+seed=${VERIFY_SEED:-1}
+[ "$seed" != random ] || seed=$(( $(date +%s%N) % 4294967296 ))
 echo "random unit sets from seed $seed (VERIFY_SEED=$seed repeats them)"
 fail() { echo "FAIL: $* (random sets: VERIFY_SEED=$seed)" >&2; exit 1; }
 
