@@ -440,7 +440,7 @@ void ExpectLibvirtHelper(FakeSyscalls& sys, const std::string& answer, int code 
   sys.Expect("read").OnFd(5).Data(answer + "\n");
   sys.Expect("poll").OnFd(5).Revents(POLLIN);
   sys.Expect("read").OnFd(5).Returns(0);
-  sys.Expect("waitpid").ExitCode(code);
+  sys.Expect("waitpid").IntValue(lookup::ExitedWith(code));
   sys.Expect("close").OnFd(5);
 }
 
@@ -568,7 +568,7 @@ TEST_F(RunTest, QemuLookupIsBoundedByTheConnectTimeout) {
     sys.Expect("close").OnFd(6);
     sys.Expect("poll").OnFd(5).Elapses(absl::Milliseconds(c.poll_ms)).Returns(0);
     sys.Expect("kill");
-    sys.Expect("waitpid").KilledBy(SIGKILL);
+    sys.Expect("waitpid").IntValue(lookup::KilledBy(SIGKILL));
     sys.Expect("close").OnFd(5);
     Options o = Opts("qemu/web");
     o.action = Options::Action::kDryRun;

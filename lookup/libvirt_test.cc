@@ -184,7 +184,7 @@ void ExpectHelperRun(FakeProcessSyscalls& sys, absl::string_view output, int exi
   sys.Expect("read").OnFd(5).Returns(0);
   sys.Expect("waitpid").Returns(0);  // not reaped yet
   sys.Expect("poll");                // a short sleep
-  sys.Expect("waitpid").ExitCode(exit_code);
+  sys.Expect("waitpid").IntValue(ExitedWith(exit_code));
   sys.Expect("close").OnFd(5);
 }
 
@@ -315,7 +315,7 @@ TEST(LookupLibvirtDomainTest, HelperThatAnswersButLingersIsKilled) {
   sys.Expect("waitpid").Returns(0);                  // still running
   sys.Expect("poll").Elapses(absl::Seconds(2));      // the pause, past the deadline
   sys.Expect("kill");
-  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("waitpid").IntValue(KilledBy(SIGKILL));
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(2));
@@ -341,7 +341,7 @@ TEST(LookupLibvirtDomainTest, SilentHelperIsKilledAtTheDeadline) {
   sys.Expect("close").OnFd(6);
   sys.Expect("poll").Elapses(absl::Seconds(3)).Returns(0);
   sys.Expect("kill");
-  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("waitpid").IntValue(KilledBy(SIGKILL));
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));
@@ -365,7 +365,7 @@ TEST(LookupLibvirtDomainTest, FloodIsCutOff) {
     sys.Expect("read").Data(chunk);
   }
   sys.Expect("kill");
-  sys.Expect("waitpid").KilledBy(SIGKILL);
+  sys.Expect("waitpid").IntValue(KilledBy(SIGKILL));
   sys.Expect("close").OnFd(5);
   absl::StatusOr<LibvirtDomain> d =
       LookupLibvirtDomain(sys, {libvirt::Scope::kAny, "web", ""}, absl::Seconds(3));

@@ -9,7 +9,7 @@
 //   sys.Expect("spawn").Returns(4242);
 //   sys.Expect("close").OnFd(6);
 //   ...
-//   sys.Expect("waitpid").ExitCode(0);
+//   sys.Expect("waitpid").IntValue(ExitedWith(0));
 
 #ifndef SSHPROXY_LOOKUP_TESTING_FAKE_PROCESS_H_
 #define SSHPROXY_LOOKUP_TESTING_FAKE_PROCESS_H_
@@ -19,6 +19,10 @@
 
 namespace sshproxy::lookup {
 
+// Wait statuses, as waitpid() writes them, for IntValue().
+constexpr int ExitedWith(int code) { return (code & 0xff) << 8; }
+constexpr int KilledBy(int signal) { return signal & 0x7f; }
+
 class FakeProcessSyscalls final : public net::FakeSyscalls, public ProcessSyscalls {
  public:
   // readlink: Data() is the link's target.
@@ -26,8 +30,9 @@ class FakeProcessSyscalls final : public net::FakeSyscalls, public ProcessSyscal
   // spawn: Returns(pid) (default 100). Rendered with the argv, e.g.
   // "spawn(/bin/helper any web, out 6)"; on descriptor `out_fd`.
   SyscallResult<pid_t> Spawn(const char* path, char* const argv[], int out_fd) override;
-  // waitpid: Returns(pid) (default the pid asked for), status from
-  // ExitCode()/KilledBy(); Returns(0) is WNOHANG's "still running".
+  // waitpid: Returns(pid) (default the pid asked for), the status from
+  // IntValue(ExitedWith(code)) or IntValue(KilledBy(signal)), exited with 0
+  // when not given; Returns(0) is WNOHANG's "still running".
   SyscallResult<pid_t> WaitPid(pid_t pid, int* status, int options) override;
   SyscallResult<int> Kill(pid_t pid, int signal) override;
 };

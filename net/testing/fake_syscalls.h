@@ -49,7 +49,8 @@ class FakeSyscalls : public virtual Syscalls {
     Step& OnFd(int fd) { fd_ = fd; return *this; }
     // The fake clock advances by this much during the call (poll timeouts).
     Step& Elapses(absl::Duration d) { elapse_ = d; return *this; }
-    // getsockopt: an int option value (SO_ERROR, SO_DOMAIN).
+    // An int the call writes through its out-pointer: getsockopt's option
+    // value (SO_ERROR, SO_DOMAIN), or a fake's own (lookup's waitpid status).
     Step& IntValue(int v) {
       data_.assign(reinterpret_cast<const char*>(&v), sizeof(v));
       return *this;
@@ -58,10 +59,6 @@ class FakeSyscalls : public virtual Syscalls {
     Step& PeerPid(int pid);
     // fstat: the st_mode to report.
     Step& Mode(unsigned mode) { mode_ = mode; return *this; }
-    // waitpid (lookup::FakeProcessSyscalls): the status it reports
-    // (default: exited with 0).
-    Step& ExitCode(int code) { wait_status_ = (code & 0xff) << 8; return *this; }
-    Step& KilledBy(int signal) { wait_status_ = signal & 0x7f; return *this; }
 
    private:
     friend class FakeSyscalls;
@@ -73,7 +70,6 @@ class FakeSyscalls : public virtual Syscalls {
     int fd_ = -1;
     absl::Duration elapse_ = absl::ZeroDuration();
     unsigned mode_ = 0;
-    int wait_status_ = 0;
   };
 
   FakeSyscalls() = default;
@@ -133,7 +129,6 @@ class FakeSyscalls : public virtual Syscalls {
   }
   static int ErrorOf(const Step& s) { return s.error_; }
   static const std::string& DataOf(const Step& s) { return s.data_; }
-  static int WaitStatusOf(const Step& s) { return s.wait_status_; }
 
  private:
   [[noreturn]] void Die(absl::string_view why) const;
