@@ -603,25 +603,26 @@ TEST(GatherTest, PathsAUnitCannotHoldAreNotTaken) {
     system.executables.insert(bad + "/sshd");
     EXPECT_EQ(Gather(system).sshd, "/usr/sbin/sshd") << bad;
   }
-  FakeSystem good;
-  Vm(good);
-  good.env["PATH"] = "/opt/my ssh/\xc3\xa9";
-  good.executables.insert("/opt/my ssh/\xc3\xa9/sshd");
-  good.env["CREDENTIALS_DIRECTORY"] = "/run/cred's 100%";
-  good.files["/run/cred's 100%/ssh.authorized_keys.root"] = "k";
-  Facts facts = Gather(good);
-  EXPECT_EQ(facts.sshd, "/opt/my ssh/\xc3\xa9/sshd");
-  EXPECT_EQ(facts.root_key_credential, "/run/cred's 100%/ssh.authorized_keys.root");
-  // Repeated and trailing slashes are dropped, as a unit wants the path.
-  FakeSystem slashes;
-  Vm(slashes);
-  slashes.env["PATH"] = "//opt//ssh/";
-  slashes.executables.insert("/opt/ssh/sshd");
-  slashes.env["CREDENTIALS_DIRECTORY"] = "/run//creds/";
-  slashes.files["/run/creds/ssh.authorized_keys.root"] = "k";
-  facts = Gather(slashes);
-  EXPECT_EQ(facts.sshd, "/opt/ssh/sshd");
-  EXPECT_EQ(facts.root_key_credential, "/run/creds/ssh.authorized_keys.root");
+  // Quotes, spaces, '%' and UTF-8 are kept; repeated and trailing slashes
+  // are dropped, as a unit wants the path.
+  struct DirCase {
+    std::string path_env, sshd_file, creds_env, key_file;
+  };
+  for (const DirCase& c : std::vector<DirCase>{
+           {"/opt/my ssh/\xc3\xa9", "/opt/my ssh/\xc3\xa9/sshd", "/run/cred's 100%",
+            "/run/cred's 100%/ssh.authorized_keys.root"},
+           {"//opt//ssh/", "/opt/ssh/sshd", "/run//creds/",
+            "/run/creds/ssh.authorized_keys.root"}}) {
+    FakeSystem system;
+    Vm(system);
+    system.env["PATH"] = c.path_env;
+    system.executables.insert(c.sshd_file);
+    system.env["CREDENTIALS_DIRECTORY"] = c.creds_env;
+    system.files[c.key_file] = "k";
+    Facts facts = Gather(system);
+    EXPECT_EQ(facts.sshd, c.sshd_file) << c.path_env;
+    EXPECT_EQ(facts.root_key_credential, c.key_file) << c.creds_env;
+  }
 }
 
 // Issue 16, item 6: one socket per path, and only below /run.
